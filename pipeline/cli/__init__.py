@@ -1,0 +1,81 @@
+"""`frontline` command line. Each sub-command lives in its own module with a `register`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from pipeline import __version__
+
+# Modules under pipeline.cli, each exposing register(subparsers) -> None.
+# A sub-command sets `func(args) -> int` as its default.
+COMMAND_MODULES = (
+    "kafka_cmd",
+    "topics_cmd",
+    "publish_cmd",
+    "subscribe_cmd",
+    "worker_cmd",
+    "demo_cmd",
+    "extract_cmd",
+    "eval_cmd",
+    "tables_cmd",
+    "audit_cmd",
+    "serve_cmd",
+)
+
+
+class CliError(Exception):
+    """An error with a message meant for the user; exits non-zero without a traceback."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="frontline",
+        description="News articles in, withdrawal and territorial-control events out.",
+    )
+    parser.add_argument("--version", action="version", version=f"frontline {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"pipeline.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"pipeline.cli.{name}":
+                continue  # command not built yet
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(func(args) or 0)
+    except CliError as exc:
+        print(f"frontline: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""All configuration in one typed place: environment variables prefixed FRONTLINE_."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Frontline settings. Every field reads FRONTLINE_<FIELD_NAME_UPPER>."""
+
+    model_config = SettingsConfigDict(env_prefix="FRONTLINE_", extra="ignore")
+
+    # Kafka. None means "use the project's local broker" (started on demand by demo/tests).
+    kafka_bootstrap: str | None = None
+    kafka_security_protocol: str = "PLAINTEXT"  # PLAINTEXT | SASL_PLAINTEXT | SSL | SASL_SSL
+    kafka_sasl_mechanism: str | None = None  # PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = None
+    kafka_ssl_cafile: str | None = None
+    kafka_request_timeout_ms: int = 15_000
+
+    # The local broker managed by `frontline kafka`.
+    kafka_home: Path = PROJECT_ROOT / "infra" / "kafka"
+    state_dir: Path = PROJECT_ROOT / ".frontline"
+    local_kafka_port: int = 9092
+    local_controller_port: int = 9093
+    local_kafka_heap: str = "512m"
+
+    # Topics.
+    topic_partitions: int = Field(default=4, ge=1)
+    topic_replication: int = Field(default=1, ge=1)
+    topic_min_insync: int = Field(default=1, ge=1)
+
+    # Faust worker.
+    app_id: str = "frontline"
+    store: str = "rocksdb://"
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    broker_commit_every: int = 500
+    broker_commit_interval: float = 1.0
+    stream_buffer_maxsize: int = 4096
+    producer_acks: str = "all"
+
+    # Extraction.
+    max_article_bytes: int = 1_000_000
+
+    @property
+    def local_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.local_kafka_port}"
+
+    @property
+    def bootstrap(self) -> str:
+        """The bootstrap servers clients should use."""
+        return self.kafka_bootstrap or self.local_bootstrap
+
+    @property
+    def uses_local_broker(self) -> bool:
+        return self.kafka_bootstrap is None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
