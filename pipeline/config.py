@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     local_kafka_heap: str = "512m"
 
     # Topics.
+    topic_prefix: str = ""
     topic_partitions: int = Field(default=4, ge=1)
     topic_replication: int = Field(default=1, ge=1)
     topic_min_insync: int = Field(default=1, ge=1)
@@ -40,6 +41,7 @@ class Settings(BaseSettings):
     # Faust worker.
     app_id: str = "frontline"
     store: str = "rocksdb://"
+    worker_datadir: Path | None = None
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     broker_commit_every: int = 500

@@ -52,9 +52,11 @@ class Article(BaseModel):
     published_at: datetime | None = None
     source: Annotated[str, StringConstraints(max_length=500)] | None = None
     url: Annotated[str, StringConstraints(max_length=2_000)] | None = None
+    # Set by the pipeline, not the publisher: the last-resort reference date.
+    ingested_at: datetime | None = None
     language: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")] = "en"
 
-    @field_validator("published_at", mode="before")
+    @field_validator("published_at", "ingested_at", mode="before")
     @classmethod
     def _published_at(cls, value: Any) -> datetime | None:
         return parse_published_at(value)

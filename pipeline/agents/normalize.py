@@ -1,0 +1,81 @@
+"""The `normalize` agent: raw articles in; events, dead letters and ledger records out."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from pipeline import topics as T
+from pipeline.extract import extract
+from pipeline.normalize import dlq_headers, ledger_record, normalize
+
+if TYPE_CHECKING:
+    from pipeline.app import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def _headers(raw: Any) -> list[tuple[str, bytes]]:
+    if not raw:
+        return []
+    items = raw.items() if isinstance(raw, dict) else raw
+    return [(str(k), v if isinstance(v, bytes) else str(v).encode()) for k, v in items]
+
+
+def register(rt: Runtime) -> None:
+    app = rt.app
+    articles = rt.topics[T.ARTICLES]
+    dlq = rt.topics[T.DLQ]
+    ledger = rt.topics[T.LEDGER]
+    out = {
+        "withdrawal": rt.topics[T.EVENTS_WITHDRAWAL],
+        "territorial_control": rt.topics[T.EVENTS_CONTROL],
+    }
+    max_bytes = rt.settings.max_article_bytes
+    stats = rt.stats
+
+    @app.agent(articles, name="normalize", concurrency=1)
+    async def normalize_agent(stream: Any) -> None:
+        # concurrency=1: higher values can commit past in-flight messages (faust #606).
+        async for event in stream.events():
+            msg = event.message
+            now = rt.clock()
+            outcome = normalize(msg.value, extractor=extract, received_at=now, max_bytes=max_bytes)
+            article_key = (outcome.article_id or "").encode() or msg.key
+            for rec in outcome.records:
+                await out[rec.stream].send(
+                    key=rec.key,
+                    value=rec.value,
+                    headers=[("article_id", article_key or b""), ("event_id", rec.event_id.encode())],
+                )
+            if outcome.rejection is not None:
+                headers = _headers(msg.headers) + dlq_headers(
+                    outcome.rejection,
+                    failed_at=now,
+                    topic=msg.topic,
+                    partition=msg.partition,
+                    offset=msg.offset,
+                )
+                await dlq.send(key=msg.key, value=msg.value, headers=headers)
+                stats["dlq"] += 1
+                log.warning(
+                    "dead-lettered %s[%s]@%s: %s: %s",
+                    msg.topic,
+                    msg.partition,
+                    msg.offset,
+                    outcome.rejection.error_class,
+                    outcome.rejection.message[:200],
+                )
+            await ledger.send(
+                key=article_key,
+                value=ledger_record(
+                    outcome,
+                    topic=msg.topic,
+                    partition=msg.partition,
+                    offset=msg.offset,
+                    processed_at=now,
+                ),
+            )
+            stats["articles"] += 1
+            stats["events"] += len(outcome.records)
+            stats["last_article_at"] = now.isoformat()

@@ -1,0 +1,1 @@
+"""Kafka plumbing: the local broker, topic definitions and kafka-python client settings."""

@@ -1,0 +1,134 @@
+"""kafka-python clients (publishing, subscribing, admin) configured from Settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+import socket
+
+from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
+
+from pipeline.config import Settings
+from pipeline.topics import TopicSpec, topic_specs
+
+
+class BrokerUnavailable(RuntimeError):
+    """No broker answered at the configured bootstrap servers."""
+
+
+def security_config(settings: Settings) -> dict[str, Any]:
+    """SASL/TLS settings shared by every kafka-python client."""
+    cfg: dict[str, Any] = {"security_protocol": settings.kafka_security_protocol}
+    if settings.kafka_sasl_mechanism:
+        cfg["sasl_mechanism"] = settings.kafka_sasl_mechanism
+        cfg["sasl_plain_username"] = settings.kafka_sasl_username
+        cfg["sasl_plain_password"] = settings.kafka_sasl_password
+    if settings.kafka_ssl_cafile:
+        cfg["ssl_cafile"] = settings.kafka_ssl_cafile
+    return cfg
+
+
+def _common(settings: Settings) -> dict[str, Any]:
+    return {
+        "bootstrap_servers": settings.bootstrap.split(","),
+        "request_timeout_ms": settings.kafka_request_timeout_ms,
+        **security_config(settings),
+    }
+
+
+def _unavailable(settings: Settings, exc: Exception) -> BrokerUnavailable:
+    hint = (
+        "start one with `frontline kafka start`"
+        if settings.uses_local_broker
+        else "check FRONTLINE_KAFKA_BOOTSTRAP"
+    )
+    return BrokerUnavailable(f"no Kafka broker reachable at {settings.bootstrap} ({exc}); {hint}")
+
+
+def check_reachable(settings: Settings, timeout: float = 3.0) -> None:
+    """Fail fast, with a clear message, when no bootstrap server accepts a connection.
+
+    kafka-python's own bootstrap waits ~30 s before giving up; users deserve better.
+    """
+    errors = []
+    for server in settings.bootstrap.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout):
+                return
+        except (OSError, ValueError) as exc:
+            errors.append(f"{server}: {exc}")
+    raise _unavailable(settings, Exception("; ".join(errors)))
+
+
+def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
+    check_reachable(settings)
+    cfg: dict[str, Any] = {
+        **_common(settings),
+        "acks": "all",
+        "linger_ms": 5,
+        "retries": 5,
+        "max_in_flight_requests_per_connection": 1,  # keeps per-key order across retries
+        "max_request_size": 2 * 1024 * 1024,
+        "client_id": "frontline-publisher",
+    }
+    cfg.update(overrides)
+    try:
+        return KafkaProducer(**cfg)
+    except KafkaTimeoutError as exc:
+        raise _unavailable(settings, exc) from exc
+
+
+def make_consumer(settings: Settings, **overrides: Any) -> KafkaConsumer:
+    check_reachable(settings)
+    cfg: dict[str, Any] = {
+        **_common(settings),
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "client_id": "frontline-subscriber",
+    }
+    cfg.update(overrides)
+    try:
+        return KafkaConsumer(**cfg)
+    except KafkaTimeoutError as exc:
+        raise _unavailable(settings, exc) from exc
+
+
+def make_admin(settings: Settings) -> KafkaAdminClient:
+    check_reachable(settings)
+    try:
+        return KafkaAdminClient(**_common(settings), client_id="frontline-admin")
+    except KafkaTimeoutError as exc:
+        raise _unavailable(settings, exc) from exc
+
+
+def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> list[str]:
+    """Create any missing topic; returns the names created. Existing topics are left as-is."""
+    specs = topic_specs(settings) if specs is None else specs
+    admin = make_admin(settings)
+    try:
+        existing = set(admin.list_topics())
+        missing = [s for s in specs if s.name not in existing]
+        created: list[str] = []
+        for spec in missing:
+            try:
+                admin.create_topics(
+                    [
+                        NewTopic(
+                            name=spec.name,
+                            num_partitions=spec.partitions,
+                            replication_factor=spec.replication,
+                            topic_configs=spec.config,
+                        )
+                    ]
+                )
+                created.append(spec.name)
+            except TopicAlreadyExistsError:
+                pass
+        return created
+    except KafkaError as exc:
+        raise _unavailable(settings, exc) from exc
+    finally:
+        admin.close()

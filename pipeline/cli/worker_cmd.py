@@ -1,0 +1,43 @@
+"""`frontline worker`: run the Faust worker (normalize agent, tables, HTTP read side)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from pipeline.broker.clients import BrokerUnavailable, ensure_topics
+from pipeline.cli import CliError
+from pipeline.config import Settings, get_settings
+
+
+def run_worker(settings: Settings, loglevel: str = "info") -> int:
+    import faust
+
+    from pipeline.app import create_app
+
+    try:
+        ensure_topics(settings)
+    except BrokerUnavailable as exc:
+        raise CliError(str(exc), exit_code=3) from exc
+    runtime = create_app(settings)
+    worker = faust.Worker(runtime.app, loglevel=loglevel, quiet=True)
+    worker.execute_from_commandline()
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    if args.web_port is not None:
+        os.environ["FRONTLINE_WEB_PORT"] = str(args.web_port)
+    if args.datadir is not None:
+        os.environ["FRONTLINE_WORKER_DATADIR"] = str(args.datadir)
+    get_settings.cache_clear()
+    return run_worker(get_settings(), loglevel=args.loglevel)
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("worker", help="run a Faust worker (scale by starting more)")
+    p.add_argument("--web-port", type=int, help="HTTP port (one per worker on a host)")
+    p.add_argument("--datadir", type=Path, help="table state directory (one per worker)")
+    p.add_argument("-l", "--loglevel", default="info", choices=("crit", "error", "warn", "info", "debug"))
+    p.set_defaults(func=_worker)

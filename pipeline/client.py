@@ -1,0 +1,224 @@
+"""Python client: publish articles, iterate a derived stream. Built on kafka-python.
+
+    from pipeline.client import FrontlineClient
+    client = FrontlineClient()
+    client.publish([{"body": "...", "published_at": "2021-07-12"}])
+    for rec in client.stream("territorial-control", from_beginning=True, follow=False):
+        print(rec.value)
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from kafka import TopicPartition
+from kafka.errors import KafkaError
+from pydantic import ValidationError
+
+from pipeline import topics as T
+from pipeline.broker.clients import BrokerUnavailable, make_consumer, make_producer
+from pipeline.config import Settings, get_settings
+from schemas import Article
+
+
+@dataclass
+class PublishReport:
+    sent: int = 0
+    rejected: int = 0
+    failed: int = 0
+    problems: list[str] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)
+
+    def reject(self, origin: str, reason: str) -> None:
+        self.rejected += 1
+        if len(self.problems) < 1000:
+            self.problems.append(f"{origin}: {reason}")
+
+
+@dataclass(frozen=True)
+class StreamRecord:
+    topic: str
+    partition: int
+    offset: int
+    timestamp_ms: int
+    key: bytes | None
+    raw: bytes | None
+    headers: dict[str, bytes]
+
+    @property
+    def value(self) -> Any:
+        """The value as JSON when it parses, else None (see `raw`)."""
+        if self.raw is None:
+            return None
+        try:
+            return orjson.loads(self.raw)
+        except orjson.JSONDecodeError:
+            return None
+
+    def envelope(self) -> dict[str, Any]:
+        """Everything about the record, JSON-safe (dead letters keep their original bytes)."""
+        raw = self.raw or b""
+        try:
+            text: str | None = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+        return {
+            "topic": self.topic,
+            "partition": self.partition,
+            "offset": self.offset,
+            "timestamp_ms": self.timestamp_ms,
+            "key": self.key.decode("utf-8", "replace") if self.key else None,
+            "headers": {k: v.decode("utf-8", "replace") for k, v in self.headers.items()},
+            "value": text,
+            "value_base64": None if text is not None else base64.b64encode(raw).decode(),
+        }
+
+
+def prepare_article(data: dict[str, Any]) -> tuple[str, bytes]:
+    """Validate locally and fix the id so every publisher derives the same key."""
+    article = Article.model_validate(data)
+    out = dict(data)
+    out["id"] = article.article_id
+    return article.article_id, orjson.dumps(out)
+
+
+class FrontlineClient:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+
+    def topic(self, base: str) -> str:
+        return T.topic_name(self.settings, base)
+
+    # -- publishing ---------------------------------------------------------------------
+    def publish(
+        self,
+        items: Iterable[tuple[str, dict[str, Any] | None, str | None]],
+        *,
+        validate: bool = True,
+        on_progress: Callable[[PublishReport], None] | None = None,
+    ) -> PublishReport:
+        """Publish (origin, data, problem) items; invalid ones are reported, not sent."""
+        report = PublishReport()
+        producer = make_producer(self.settings)
+        topic = self.topic(T.ARTICLES)
+        failures: list[str] = []
+
+        def on_error(origin: str) -> Callable[[Exception], None]:
+            def _err(exc: Exception) -> None:
+                failures.append(f"{origin}: {exc}")
+
+            return _err
+
+        try:
+            for origin, data, problem in items:
+                if data is None:
+                    report.reject(origin, problem or "unreadable")
+                elif validate:
+                    try:
+                        key, value = prepare_article(data)
+                    except ValidationError as exc:
+                        reason = "; ".join(
+                            f"{'.'.join(str(p) for p in e['loc']) or 'article'}: {e['msg']}"
+                            for e in exc.errors()[:3]
+                        )
+                        report.reject(origin, reason)
+                    else:
+                        producer.send(topic, key=key.encode(), value=value).add_errback(
+                            on_error(origin)
+                        )
+                        report.sent += 1
+                        report.ids.append(key)
+                else:
+                    value = orjson.dumps(data)
+                    producer.send(topic, value=value).add_errback(on_error(origin))
+                    report.sent += 1
+                if on_progress is not None:
+                    on_progress(report)
+            producer.flush(timeout=60)
+        except KafkaError as exc:
+            raise BrokerUnavailable(f"publishing failed: {exc}") from exc
+        finally:
+            producer.close(timeout=10)
+        report.failed = len(failures)
+        report.sent -= report.failed
+        report.problems.extend(failures[:100])
+        return report
+
+    def publish_raw(
+        self, values: Iterable[bytes], *, key: bytes | None = None, headers: list[Any] | None = None
+    ) -> int:
+        """Send bytes as they are (tests and replays of dead letters)."""
+        producer = make_producer(self.settings)
+        try:
+            futures = [
+                producer.send(self.topic(T.ARTICLES), key=key, value=v, headers=headers or [])
+                for v in values
+            ]
+            producer.flush(timeout=60)
+            for fut in futures:
+                fut.get(timeout=30)
+            return len(futures)
+        finally:
+            producer.close(timeout=10)
+
+    # -- subscribing --------------------------------------------------------------------
+    def stream(
+        self,
+        name: str,
+        *,
+        from_beginning: bool = True,
+        follow: bool = False,
+        limit: int | None = None,
+        idle_timeout: float | None = None,
+        poll_ms: int = 500,
+    ) -> Iterator[StreamRecord]:
+        """Records of a stream (`withdrawals`, `territorial-control`, `dlq`, `ledger`, ...).
+
+        Without `follow`, stops at the end offsets seen when it started.
+        """
+        base = T.STREAMS.get(name, name)
+        topic = self.topic(base)
+        consumer = make_consumer(self.settings)
+        try:
+            parts = consumer.partitions_for_topic(topic)
+            if not parts:
+                raise BrokerUnavailable(f"topic {topic!r} does not exist; run `frontline topics create`")
+            tps = [TopicPartition(topic, p) for p in sorted(parts)]
+            consumer.assign(tps)
+            if from_beginning:
+                consumer.seek_to_beginning(*tps)
+            else:
+                consumer.seek_to_end(*tps)
+            end = consumer.end_offsets(tps)
+            remaining = {tp for tp in tps if consumer.position(tp) < end[tp]}
+            count = 0
+            last_seen = time.monotonic()
+            while follow or remaining:
+                batch = consumer.poll(timeout_ms=poll_ms)
+                if not batch and idle_timeout is not None:
+                    if time.monotonic() - last_seen > idle_timeout:
+                        return
+                for tp, msgs in batch.items():
+                    for m in msgs:
+                        last_seen = time.monotonic()
+                        yield StreamRecord(
+                            topic=m.topic,
+                            partition=m.partition,
+                            offset=m.offset,
+                            timestamp_ms=m.timestamp,
+                            key=m.key,
+                            raw=m.value,
+                            headers={k: v for k, v in (m.headers or [])},
+                        )
+                        count += 1
+                        if limit is not None and count >= limit:
+                            return
+                    if not follow and tp in remaining and consumer.position(tp) >= end[tp]:
+                        remaining.discard(tp)
+        finally:
+            consumer.close()

@@ -1,0 +1,206 @@
+"""The pure step behind the `normalize` agent: raw article bytes in, routed records out.
+
+No Kafka or Faust here: the agent hands in bytes and a time, and sends what comes back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from schemas import Article, TerritorialControlEvent, WithdrawalEvent
+
+AnyEvent = WithdrawalEvent | TerritorialControlEvent
+Extractor = Callable[[Article], list[AnyEvent]]
+
+MAX_JSON_DEPTH = 32
+
+
+class RejectedArticle(Exception):
+    """An article that cannot be processed; `stage` says where it failed."""
+
+    def __init__(self, stage: str, error_class: str, message: str) -> None:
+        super().__init__(message)
+        self.stage = stage
+        self.error_class = error_class
+        self.message = message
+
+
+@dataclass(frozen=True)
+class OutRecord:
+    """One record to send: which stream, its key and JSON value."""
+
+    stream: str  # "withdrawal" | "territorial_control"
+    key: bytes
+    value: bytes
+    event_id: str
+
+
+@dataclass
+class Outcome:
+    article_id: str | None
+    records: list[OutRecord] = field(default_factory=list)
+    rejection: RejectedArticle | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.rejection is None
+
+
+def event_key(event: AnyEvent) -> bytes:
+    """The key that puts an event on the partition of the table row it updates."""
+    if isinstance(event, WithdrawalEvent):
+        return event.actor.code.encode()
+    if event.location is not None:
+        return event.location.key.encode()
+    return f"actor:{event.actor.code}".encode()
+
+
+def _depth(value: Any, limit: int) -> int:
+    """Nesting depth of parsed JSON, stopping early past `limit`."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    deepest = 0
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
+def parse_article(raw: bytes, *, max_bytes: int, received_at: datetime) -> Article:
+    """Decode and validate one raw record into an Article, or raise RejectedArticle."""
+    if raw is None or len(raw) == 0:
+        raise RejectedArticle("decode", "EmptyPayload", "the record has no value")
+    if len(raw) > max_bytes:
+        raise RejectedArticle(
+            "decode",
+            "PayloadTooLarge",
+            f"payload is {len(raw):,} bytes; the limit is {max_bytes:,} bytes",
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RejectedArticle(
+            "decode", "InvalidUtf8", f"payload is not valid UTF-8 at byte {exc.start}"
+        ) from exc
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise RejectedArticle("decode", "InvalidJson", f"payload is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise RejectedArticle(
+            "validate", "NotAnObject", f"expected a JSON object, got {type(data).__name__}"
+        )
+    if _depth(data, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise RejectedArticle(
+            "validate", "TooDeep", f"JSON nesting deeper than {MAX_JSON_DEPTH} levels"
+        )
+    try:
+        article = Article.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'article'}: {err['msg']}"
+            for err in exc.errors()[:5]
+        )
+        raise RejectedArticle("validate", "ValidationError", problems) from exc
+    return article
+
+
+def serialize_event(event: AnyEvent) -> bytes:
+    return orjson.dumps(event.model_dump(mode="json"))
+
+
+def normalize(
+    raw: bytes,
+    *,
+    extractor: Extractor,
+    received_at: datetime,
+    max_bytes: int,
+) -> Outcome:
+    """Validate, extract and serialise. Never raises: failures become a rejection."""
+    article_id: str | None = None
+    try:
+        article = parse_article(raw, max_bytes=max_bytes, received_at=received_at)
+        article_id = article.article_id
+        if article.published_at is None:
+            # The extractor may still find a dateline; ingestion time is the last resort.
+            article = article.model_copy(update={"ingested_at": received_at})
+        try:
+            events = extractor(article)
+        except Exception as exc:  # noqa: BLE001 - any extractor bug must reach the DLQ
+            raise RejectedArticle("extract", type(exc).__name__, str(exc) or repr(exc)) from exc
+        try:
+            records = [
+                OutRecord(
+                    stream=ev.event_type,
+                    key=event_key(ev),
+                    value=serialize_event(ev),
+                    event_id=ev.event_id,
+                )
+                for ev in events
+            ]
+        except Exception as exc:  # noqa: BLE001
+            raise RejectedArticle("serialize", type(exc).__name__, str(exc)) from exc
+        return Outcome(article_id=article_id, records=records)
+    except RejectedArticle as rej:
+        return Outcome(article_id=article_id, rejection=rej)
+
+
+def dlq_headers(
+    rejection: RejectedArticle,
+    *,
+    failed_at: datetime,
+    topic: str,
+    partition: int,
+    offset: int,
+) -> list[tuple[str, bytes]]:
+    """Headers that say why a record was dead-lettered and where it came from."""
+    return [
+        ("error.class", rejection.error_class.encode()),
+        ("error.message", rejection.message[:2000].encode("utf-8", "replace")),
+        ("error.stage", rejection.stage.encode()),
+        ("error.time", failed_at.isoformat().encode()),
+        ("source.topic", topic.encode()),
+        ("source.partition", str(partition).encode()),
+        ("source.offset", str(offset).encode()),
+    ]
+
+
+def ledger_record(
+    outcome: Outcome, *, topic: str, partition: int, offset: int, processed_at: datetime
+) -> bytes:
+    """One line of the processing ledger: where an article went."""
+    return orjson.dumps(
+        {
+            "article_id": outcome.article_id,
+            "source_topic": topic,
+            "source_partition": partition,
+            "source_offset": offset,
+            "outcome": "events" if outcome.ok else "dlq",
+            "event_ids": [r.event_id for r in outcome.records],
+            "error_class": outcome.rejection.error_class if outcome.rejection else None,
+            "processed_at": processed_at.isoformat(),
+        }
+    )
+
+
+__all__ = [
+    "Outcome",
+    "OutRecord",
+    "RejectedArticle",
+    "dlq_headers",
+    "event_key",
+    "ledger_record",
+    "normalize",
+    "parse_article",
+]

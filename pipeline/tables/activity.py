@@ -1,0 +1,266 @@
+"""Activity counts in event-time windows that survive replay and restart.
+
+Not Faust windowed tables (they expire by wall clock): a window is identified by
+(spec, group, window_start) — `window_key(...)` — and lives in an ordinary table / in the
+`ActivityState` of one partition, next to that partition's watermark (the max event date seen).
+
+- An event is counted in every window of `window_starts(spec, date)` that is not closed.
+- A window [start, end) closes when the watermark reaches end + grace; until then late
+  events are accepted. Events for closed windows are refused and counted as dropped-late.
+- Closing emits exactly one `ClosedWindowRecord` per window (the watermark never goes back,
+  so the condition flips once); the closed row is retained until watermark >= end +
+  retention, then purged (a later event for it is still refused: closure depends only on
+  the watermark, not on the row being present).
+- Counts are of distinct happenings (`happening_id` from the dedup registry) and distinct
+  reports (event ids); feed `DedupDecision.canonical_date` as the event date so the reports
+  of one happening land in the same windows.
+
+Nothing here reads the wall clock; `today` (from an injected clock) only guards the
+watermark against events dated implausibly far in the future.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+from typing import NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from pipeline.tables._common import AnyEvent, remember
+from schemas.events import TerritorialControlEvent, WithdrawalEvent
+from schemas.tables import (
+    MAX_WINDOW_IDS,
+    ActivityState,
+    ActivityWindowRow,
+    ClosedWindowRecord,
+    WindowKind,
+)
+
+EPOCH = date(1970, 1, 1)
+
+
+class WindowSpec(BaseModel):
+    """How windows are cut. Hopping windows are aligned on 1970-01-01 + k * step_days."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._-]+$")
+    kind: WindowKind = WindowKind.HOPPING
+    size_days: int = Field(default=30, ge=1, le=3660)
+    step_days: int = Field(default=1, ge=1, le=3660)
+    grace_days: int = Field(default=7, ge=0)
+    retention_days: int = Field(default=60, ge=0)
+    future_tolerance_days: int = Field(default=2, ge=0)
+
+    @model_validator(mode="after")
+    def _check(self) -> WindowSpec:
+        if self.kind == WindowKind.HOPPING and self.step_days > self.size_days:
+            raise ValueError("step_days must not exceed size_days (windows would leave gaps)")
+        if self.retention_days < self.grace_days:
+            raise ValueError("retention_days must be >= grace_days")
+        return self
+
+
+# Territorial-control events per province, 30-day windows advancing daily.
+CONTROL_ACTIVITY = WindowSpec(
+    name="control-30d", kind=WindowKind.HOPPING, size_days=30, step_days=1, grace_days=7,
+    retention_days=60,
+)
+# Withdrawal events per actor per calendar month.
+WITHDRAWAL_ACTIVITY = WindowSpec(
+    name="withdrawals-month", kind=WindowKind.CALENDAR_MONTH, grace_days=7, retention_days=62,
+)
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(start: date) -> date:
+    days = calendar.monthrange(start.year, start.month)[1]
+    return start.replace(day=1) + timedelta(days=days)
+
+
+def window_starts(spec: WindowSpec, event_date: date) -> list[date]:
+    """Starts of every window containing `event_date`, ascending."""
+    if spec.kind == WindowKind.CALENDAR_MONTH:
+        return [_month_start(event_date)]
+    offset = (event_date - EPOCH).days
+    last = offset - offset % spec.step_days  # latest aligned start <= event_date
+    starts = []
+    k = last
+    while k > offset - spec.size_days:
+        starts.append(EPOCH + timedelta(days=k))
+        k -= spec.step_days
+    return sorted(starts)
+
+
+def window_end(spec: WindowSpec, start: date) -> date:
+    """Exclusive end of the window starting at `start`."""
+    if spec.kind == WindowKind.CALENDAR_MONTH:
+        return _next_month(start)
+    return start + timedelta(days=spec.size_days)
+
+
+def closes_at(spec: WindowSpec, start: date) -> date:
+    """The watermark at which the window is final (end + grace)."""
+    return window_end(spec, start) + timedelta(days=spec.grace_days)
+
+
+def is_closed(spec: WindowSpec, start: date, watermark: date | None) -> bool:
+    return watermark is not None and watermark >= closes_at(spec, start)
+
+
+def window_key(spec_name: str, group: str, start: date) -> str:
+    return f"{spec_name}|{group}|{start.isoformat()}"
+
+
+def territorial_group(event: AnyEvent) -> str | None:
+    """Group of a territorial-control event: its province P-code (adm1), else Place.key."""
+    if not isinstance(event, TerritorialControlEvent) or event.location is None:
+        return None
+    return event.location.adm1 or event.location.key
+
+
+def withdrawal_group(event: AnyEvent) -> str | None:
+    if not isinstance(event, WithdrawalEvent):
+        return None
+    return event.actor.code
+
+
+def new_state(spec: WindowSpec, partition: int | None = None) -> ActivityState:
+    return ActivityState(spec=spec.name, partition=partition)
+
+
+class ActivityResult(NamedTuple):
+    state: ActivityState
+    closed: list[ClosedWindowRecord]  # to publish (topic `tables.activity`), in close order
+    accepted: list[date]  # window starts the event was counted in
+    late: list[date]  # window starts refused because already closed
+
+
+def _close_and_purge(
+    spec: WindowSpec, windows: dict[str, ActivityWindowRow], watermark: date
+) -> tuple[list[ClosedWindowRecord], int]:
+    """Close the windows the watermark has passed (mutates the given dict of the new
+    state); returns the records and how many windows were closed."""
+    records: list[ClosedWindowRecord] = []
+    for key, win in list(windows.items()):
+        if not win.closed and is_closed(spec, win.window_start, watermark):
+            windows[key] = win.model_copy(update={"closed": True})
+            records.append(
+                ClosedWindowRecord(
+                    spec=spec.name,
+                    group=win.group,
+                    window_start=win.window_start,
+                    window_end=win.window_end,
+                    count=win.count,
+                    reports=win.reports,
+                    country=win.country,
+                    first_event_date=win.first_event_date,
+                    last_event_date=win.last_event_date,
+                    watermark=watermark,
+                )
+            )
+        if watermark >= win.window_end + timedelta(days=spec.retention_days) and (
+            windows[key].closed
+        ):
+            del windows[key]
+    records.sort(key=lambda r: (r.window_end, r.group, r.window_start))
+    return records, len(records)
+
+
+def _check_spec(state: ActivityState, spec: WindowSpec) -> None:
+    if state.spec != spec.name:
+        raise ValueError(f"state of spec {state.spec!r} used with spec {spec.name!r}")
+
+
+def observe(
+    state: ActivityState,
+    spec: WindowSpec,
+    *,
+    group: str,
+    event_date: date,
+    event_id: str,
+    happening_id: str | None = None,
+    country: str | None = None,
+    today: date | None = None,
+) -> ActivityResult:
+    """Count one event in its windows, advance the watermark, close what it passed.
+
+    Pure: returns a new state. Re-observing an event_id a window already holds does not
+    count it again. `happening_id` defaults to the event id (no deduplication)."""
+    _check_spec(state, spec)
+    if today is not None and event_date > today + timedelta(days=spec.future_tolerance_days):
+        rejected = state.model_copy(update={"rejected_future": state.rejected_future + 1})
+        return ActivityResult(rejected, [], [], [])
+    hid = happening_id or event_id
+    watermark = max(state.watermark, event_date) if state.watermark else event_date
+    windows = dict(state.windows)
+    accepted: list[date] = []
+    late: list[date] = []
+    for start in window_starts(spec, event_date):
+        # Closure is judged against the watermark before this event: an event never closes
+        # its own windows (event_date < window_end), so the order does not matter.
+        if is_closed(spec, start, state.watermark):
+            late.append(start)
+            continue
+        key = window_key(spec.name, group, start)
+        win = windows.get(key) or ActivityWindowRow(
+            spec=spec.name, group=group, window_start=start, window_end=window_end(spec, start)
+        )
+        if event_id in win.event_ids:
+            continue
+        new_happening = hid not in win.happening_ids
+        windows[key] = win.model_copy(
+            update={
+                "count": win.count + (1 if new_happening else 0),
+                "reports": win.reports + 1,
+                "country": win.country or country,
+                "first_event_date": min(win.first_event_date or event_date, event_date),
+                "last_event_date": max(win.last_event_date or event_date, event_date),
+                "event_ids": remember(win.event_ids, event_id, MAX_WINDOW_IDS),
+                "happening_ids": remember(win.happening_ids, hid, MAX_WINDOW_IDS)
+                if new_happening
+                else win.happening_ids,
+            }
+        )
+        accepted.append(start)
+    records: list[ClosedWindowRecord] = []
+    if state.watermark is None or watermark > state.watermark:
+        records, _ = _close_and_purge(spec, windows, watermark)
+    new = state.model_copy(
+        update={
+            "watermark": watermark,
+            "windows": windows,
+            "dropped_late_events": state.dropped_late_events + (0 if accepted or not late else 1),
+            "dropped_late_updates": state.dropped_late_updates + len(late),
+            "closed_emitted": state.closed_emitted + len(records),
+        }
+    )
+    return ActivityResult(new, records, accepted, late)
+
+
+def advance(state: ActivityState, spec: WindowSpec, watermark: date) -> ActivityResult:
+    """Move the watermark forward explicitly (e.g. to flush at the end of a replay, or to
+    align partitions); never moves it back."""
+    _check_spec(state, spec)
+    if state.watermark is not None and watermark <= state.watermark:
+        return ActivityResult(state, [], [], [])
+    windows = dict(state.windows)
+    records, _ = _close_and_purge(spec, windows, watermark)
+    new = state.model_copy(
+        update={
+            "watermark": watermark,
+            "windows": windows,
+            "closed_emitted": state.closed_emitted + len(records),
+        }
+    )
+    return ActivityResult(new, records, [], [])
+
+
+def open_windows(state: ActivityState, group: str | None = None) -> list[ActivityWindowRow]:
+    """Windows not yet final, optionally of one group, by (group, start)."""
+    rows = [w for w in state.windows.values() if not w.closed and (group is None or w.group == group)]
+    return sorted(rows, key=lambda w: (w.group, w.window_start))

@@ -1,0 +1,69 @@
+"""Every Kafka topic Frontline uses, with partitions and configs, defined in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.config import Settings
+
+# Base names; `Settings.topic_prefix` is prepended so that test runs and tenants can share a
+# cluster without seeing each other's data.
+ARTICLES = "articles"
+DLQ = "articles.dlq"
+LEDGER = "articles.ledger"
+EVENTS_WITHDRAWAL = "events.withdrawal"
+EVENTS_CONTROL = "events.territorial-control"
+TABLES_CONTROL = "tables.control"
+TABLES_WITHDRAWALS = "tables.withdrawals"
+TABLES_CLAIMS = "tables.claims"
+TABLES_ACTIVITY = "tables.activity"
+
+# What `frontline subscribe NAME` accepts, mapped to base topic names.
+STREAMS = {
+    "articles": ARTICLES,
+    "withdrawals": EVENTS_WITHDRAWAL,
+    "territorial-control": EVENTS_CONTROL,
+    "dlq": DLQ,
+    "ledger": LEDGER,
+    "tables.control": TABLES_CONTROL,
+    "tables.withdrawals": TABLES_WITHDRAWALS,
+    "tables.claims": TABLES_CLAIMS,
+    "tables.activity": TABLES_ACTIVITY,
+}
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    replication: int
+    config: dict[str, str] = field(default_factory=dict)
+    doc: str = ""
+
+
+def topic_name(settings: Settings, base: str) -> str:
+    return f"{settings.topic_prefix}{base}"
+
+
+def topic_specs(settings: Settings) -> list[TopicSpec]:
+    """The topics to create at start-up, in the order they are created."""
+    parts = settings.topic_partitions
+    rf = settings.topic_replication
+    durable = {"min.insync.replicas": str(min(settings.topic_min_insync, rf))}
+    compacted = {**durable, "cleanup.policy": "compact", "min.compaction.lag.ms": "0"}
+    keep = {**durable, "retention.ms": "-1"}
+
+    def spec(base: str, config: dict[str, str], doc: str) -> TopicSpec:
+        return TopicSpec(topic_name(settings, base), parts, rf, config, doc)
+
+    return [
+        spec(ARTICLES, {**keep, "max.message.bytes": "2097152"}, "raw article JSON, key = id"),
+        spec(DLQ, {**keep, "max.message.bytes": "2097152"}, "rejected raw bytes + error headers"),
+        spec(LEDGER, keep, "one outcome record per processed article, key = article id"),
+        spec(EVENTS_WITHDRAWAL, keep, "withdrawal events, key = actor code"),
+        spec(EVENTS_CONTROL, keep, "territorial-control events, key = place key"),
+        spec(TABLES_CONTROL, compacted, "latest control row per place"),
+        spec(TABLES_WITHDRAWALS, compacted, "latest withdrawal row per actor"),
+        spec(TABLES_CLAIMS, compacted, "latest territory claim row per actor"),
+        spec(TABLES_ACTIVITY, compacted, "final activity count per closed window"),
+    ]

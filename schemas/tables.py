@@ -1,0 +1,329 @@
+"""Row models of the aggregated tables (control, withdrawals, claims, activity, dedup).
+
+No I/O. Every row is JSON-serialisable (`row.model_dump(mode="json")` /
+`Model.model_validate_json(...)`) and bounded: histories, id lists and source lists are
+capped by the constants below, with counters that keep counting past the cap.
+The reducers that build these rows live in `pipeline.tables`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.common import Actor, ClaimStatus, Place
+from schemas.events import ControlChange, WithdrawalStatus
+
+# Bounds. A row never holds more than this many items in the corresponding list.
+MAX_SOURCES = 50  # distinct source names listed per row / happening
+MAX_EVENT_IDS = 200  # recent event ids remembered per row (idempotency of re-publishing)
+MAX_HAPPENING_IDS = 200  # recent happening ids remembered per row (distinct-event counts)
+MAX_CONTROL_OBSERVATIONS = 100  # events kept per place to re-fold state in event-time order
+MAX_CONTROL_HISTORY = 50  # transitions kept per place ("as of any day")
+MAX_CLAIM_HISTORY = 50  # share-of-territory claims kept per actor
+MAX_COUNTRIES = 20  # countries listed per withdrawal row
+MAX_HAPPENINGS_PER_KEY = 100  # happenings kept per dedup fingerprint key
+MAX_WINDOW_IDS = 256  # event / happening ids remembered per activity window
+MAX_EVIDENCE_CHARS = 600  # evidence text is truncated to this length in rows
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SourceTally(_Row):
+    """Distinct sources. `names` is sorted and capped at MAX_SOURCES; `overflow` counts
+    reports from sources not listed once the cap is reached (so `count` is exact up to the
+    cap and an upper bound beyond it)."""
+
+    names: list[str] = Field(default_factory=list)
+    overflow: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.names) + self.overflow
+
+
+class SlotRef(_Row):
+    """Event-time ordering key of the event a value came from: (event_date, rank, event_id).
+    `rank` is the claim strength (and status rank where relevant) used as a tiebreaker."""
+
+    event_date: date
+    rank: int
+    event_id: str
+
+    def key(self) -> tuple[date, int, str]:
+        return (self.event_date, self.rank, self.event_id)
+
+
+class EvidenceRef(_Row):
+    event_id: str
+    article_id: str
+    source: str | None = None
+    published_at: str | None = None
+    event_date: date
+    claim_status: ClaimStatus
+    text: str
+
+
+# --------------------------------------------------------------------------- control
+
+
+class ControlStatus(StrEnum):
+    CONTROLLED = "controlled"
+    CONTESTED = "contested"
+    CLAIMED = "claimed"
+
+
+class ControlObservation(_Row):
+    """One territorial-control event as kept for re-folding (internal to the reducer)."""
+
+    event_id: str
+    happening_id: str
+    event_date: date
+    strength: int
+    change: ControlChange
+    claim_status: ClaimStatus
+    actor: Actor
+    counter_actor: Actor | None = None
+    claimant: Actor | None = None
+    article_id: str
+    source: str | None = None
+    published_at: str | None = None
+    evidence_text: str = ""
+
+    def key(self) -> tuple[date, int, str]:
+        return (self.event_date, self.strength, self.event_id)
+
+
+class ControlClaim(_Row):
+    """A claim (claimed/disputed) that did not overwrite confirmed or reported control."""
+
+    actor: Actor
+    claimant: Actor | None = None
+    change: ControlChange
+    claim_status: ClaimStatus
+    event_date: date
+    event_id: str
+
+
+class ControlState(_Row):
+    """The folded state of a place (also the base state of evicted observations)."""
+
+    status: ControlStatus
+    controller: Actor | None = None
+    contender: Actor | None = None
+    claim_status: ClaimStatus
+    since: date
+    as_of: SlotRef  # key of the last observation folded into this state
+    determining_event_id: str
+    pending_claim: ControlClaim | None = None
+
+
+class ControlTransition(_Row):
+    """A change of (status, controller) at a point in event time."""
+
+    event_date: date
+    strength: int
+    event_id: str
+    status: ControlStatus
+    controller: str | None = None  # actor code
+    contender: str | None = None  # actor code
+    change: ControlChange
+    claim_status: ClaimStatus
+
+    def key(self) -> tuple[date, int, str]:
+        return (self.event_date, self.strength, self.event_id)
+
+
+class ControlRow(_Row):
+    """Table `control`, key = Place.key."""
+
+    table: Literal["control"] = "control"
+    place_key: str
+    place: Place
+    country: str | None = None
+    adm1: str | None = None
+    status: ControlStatus
+    controller: Actor | None = None
+    contender: Actor | None = None
+    claim_status: ClaimStatus
+    since: date
+    first_event_date: date
+    last_event_date: date
+    pending_claim: ControlClaim | None = None
+    evidence: EvidenceRef  # evidence of the event that determines the current state
+    reports: int = 0  # distinct event ids (articles' reports)
+    events: int = 0  # distinct happenings (deduplicated)
+    sources: SourceTally = Field(default_factory=SourceTally)
+    history: list[ControlTransition] = Field(default_factory=list)
+    observations: list[ControlObservation] = Field(default_factory=list)
+    base: ControlState | None = None  # state folded from observations evicted by the cap
+    stale_reports: int = 0  # events older than the retained observations (not re-folded)
+    event_ids: list[str] = Field(default_factory=list)
+    happening_ids: list[str] = Field(default_factory=list)
+
+
+# ----------------------------------------------------------------------- withdrawals
+
+
+class WithdrawalRow(_Row):
+    """Table `withdrawals`, key = actor code."""
+
+    table: Literal["withdrawals"] = "withdrawals"
+    actor_code: str
+    actor: Actor
+    status: WithdrawalStatus
+    status_date: date
+    troops: int | None = None  # troops withdrawn / to withdraw, latest report with a value
+    remaining_troops: int | None = None
+    percent_complete: float | None = None
+    deadline: date | None = None  # latest deadline (from the latest event giving one)
+    deadline_precision: str | None = None
+    first_event_date: date
+    last_event_date: date
+    countries: list[str] = Field(default_factory=list)  # where from (location.country)
+    reports: int = 0
+    events: int = 0
+    sources: SourceTally = Field(default_factory=SourceTally)
+    evidence: EvidenceRef
+    refs: dict[str, SlotRef] = Field(default_factory=dict)  # slot -> event-time key
+    event_ids: list[str] = Field(default_factory=list)
+    happening_ids: list[str] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------- claims
+
+
+class ShareClaim(_Row):
+    event_id: str
+    happening_id: str
+    event_date: date
+    strength: int
+    territory_share_percent: float
+    claimant: Actor | None = None
+    claim_status: ClaimStatus
+    country: str | None = None
+    source: str | None = None
+    evidence_text: str = ""
+
+    def key(self) -> tuple[date, int, str]:
+        return (self.event_date, self.strength, self.event_id)
+
+
+class ClaimRow(_Row):
+    """Table `claims`, key = actor code (the actor whose share of territory is claimed)."""
+
+    table: Literal["claims"] = "claims"
+    actor_code: str
+    actor: Actor
+    territory_share_percent: float
+    event_date: date
+    claimant: Actor | None = None
+    claim_status: ClaimStatus
+    country: str | None = None
+    latest: ShareClaim
+    history: list[ShareClaim] = Field(default_factory=list)  # by event time, capped
+    reports: int = 0
+    events: int = 0
+    sources: SourceTally = Field(default_factory=SourceTally)
+    event_ids: list[str] = Field(default_factory=list)
+    happening_ids: list[str] = Field(default_factory=list)
+
+
+# -------------------------------------------------------------------------- activity
+
+
+class WindowKind(StrEnum):
+    HOPPING = "hopping"  # fixed size in days, advancing by step days (aligned to 1970-01-01)
+    CALENDAR_MONTH = "calendar_month"
+
+
+class ActivityWindowRow(_Row):
+    """One event-time window of one group (province or actor). Key: `window_key(...)`."""
+
+    table: Literal["activity"] = "activity"
+    spec: str
+    group: str
+    window_start: date
+    window_end: date  # exclusive
+    count: int = 0  # distinct happenings
+    reports: int = 0  # distinct event ids
+    country: str | None = None
+    first_event_date: date | None = None
+    last_event_date: date | None = None
+    closed: bool = False
+    event_ids: list[str] = Field(default_factory=list)
+    happening_ids: list[str] = Field(default_factory=list)
+
+
+class ClosedWindowRecord(_Row):
+    """Final record of a window, emitted exactly once when the watermark passes
+    window_end + grace."""
+
+    table: Literal["activity"] = "activity"
+    final: Literal[True] = True
+    spec: str
+    group: str
+    window_start: date
+    window_end: date
+    count: int
+    reports: int
+    country: str | None = None
+    first_event_date: date | None = None
+    last_event_date: date | None = None
+    watermark: date
+
+
+class ActivityState(_Row):
+    """Per-partition state of one window spec: watermark (max event date seen), the open and
+    retained windows, and late-event counters."""
+
+    spec: str
+    partition: int | None = None
+    watermark: date | None = None
+    windows: dict[str, ActivityWindowRow] = Field(default_factory=dict)
+    dropped_late_events: int = 0  # events too late for every one of their windows
+    dropped_late_updates: int = 0  # (event, window) pairs refused because the window closed
+    rejected_future: int = 0  # events dated implausibly after the injected "today"
+    closed_emitted: int = 0
+
+
+# ----------------------------------------------------------------------------- dedup
+
+
+class DedupOutcome(StrEnum):
+    NEW = "new"  # first report of a happening
+    DUPLICATE = "duplicate"  # another report (other article) of a known happening
+    REPLAY = "replay"  # an event id already seen: nothing changes
+
+
+class Happening(_Row):
+    happening_id: str
+    canonical_date: date  # date of the first report; matches are within ±1 day of it
+    first_date: date
+    last_date: date
+    first_event_id: str
+    reports: int = 0
+    event_ids: list[str] = Field(default_factory=list)
+    sources: SourceTally = Field(default_factory=SourceTally)
+
+
+class DedupEntry(_Row):
+    """Dedup registry entry, key = fingerprint key (type|actor|place|change-or-status)."""
+
+    key: str
+    happenings: list[Happening] = Field(default_factory=list)  # sorted by canonical_date
+
+
+class DedupDecision(_Row):
+    outcome: DedupOutcome
+    key: str
+    happening_id: str
+    canonical_date: date
+    event_date: date
+    reports: int
+    source_count: int
