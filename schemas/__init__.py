@@ -38,3 +38,40 @@ __all__ = [
     "derive_article_id",
     "parse_event",
 ]
+
+# Table rows (pipeline.tables reducers).
+from schemas.tables import (
+    ActivityState,
+    ActivityWindowRow,
+    ClaimRow,
+    ClosedWindowRecord,
+    ControlRow,
+    ControlStatus,
+    ControlTransition,
+    DedupDecision,
+    DedupEntry,
+    DedupOutcome,
+    Happening,
+    ShareClaim,
+    SourceTally,
+    WindowKind,
+    WithdrawalRow,
+)
+
+__all__ += [
+    "ActivityState",
+    "ActivityWindowRow",
+    "ClaimRow",
+    "ClosedWindowRecord",
+    "ControlRow",
+    "ControlStatus",
+    "ControlTransition",
+    "DedupDecision",
+    "DedupEntry",
+    "DedupOutcome",
+    "Happening",
+    "ShareClaim",
+    "SourceTally",
+    "WindowKind",
+    "WithdrawalRow",
+]

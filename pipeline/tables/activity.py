@@ -64,12 +64,19 @@ class WindowSpec(BaseModel):
 
 # Territorial-control events per province, 30-day windows advancing daily.
 CONTROL_ACTIVITY = WindowSpec(
-    name="control-30d", kind=WindowKind.HOPPING, size_days=30, step_days=1, grace_days=7,
+    name="control-30d",
+    kind=WindowKind.HOPPING,
+    size_days=30,
+    step_days=1,
+    grace_days=7,
     retention_days=60,
 )
 # Withdrawal events per actor per calendar month.
 WITHDRAWAL_ACTIVITY = WindowSpec(
-    name="withdrawals-month", kind=WindowKind.CALENDAR_MONTH, grace_days=7, retention_days=62,
+    name="withdrawals-month",
+    kind=WindowKind.CALENDAR_MONTH,
+    grace_days=7,
+    retention_days=62,
 )
 
 
@@ -262,5 +269,7 @@ def advance(state: ActivityState, spec: WindowSpec, watermark: date) -> Activity
 
 def open_windows(state: ActivityState, group: str | None = None) -> list[ActivityWindowRow]:
     """Windows not yet final, optionally of one group, by (group, start)."""
-    rows = [w for w in state.windows.values() if not w.closed and (group is None or w.group == group)]
+    rows = [
+        w for w in state.windows.values() if not w.closed and (group is None or w.group == group)
+    ]
     return sorted(rows, key=lambda w: (w.group, w.window_start))

@@ -32,9 +32,7 @@ from schemas.tables import (
 
 
 def accepts(event: AnyEvent) -> bool:
-    return (
-        isinstance(event, TerritorialControlEvent) and event.territory_share_percent is not None
-    )
+    return isinstance(event, TerritorialControlEvent) and event.territory_share_percent is not None
 
 
 def table_key(event: AnyEvent) -> str:

@@ -30,7 +30,7 @@ from pipeline.tables._common import (
     remember,
 )
 from pipeline.tables.dedup import fallback_happening_id
-from schemas.common import PlaceKind
+from schemas.common import Actor, PlaceKind
 from schemas.events import ControlChange, TerritorialControlEvent
 from schemas.tables import (
     MAX_CONTROL_HISTORY,
@@ -65,7 +65,9 @@ def table_key(event: AnyEvent) -> str:
     return event.location.key
 
 
-def _observation(event: TerritorialControlEvent, day: date, happening_id: str) -> ControlObservation:
+def _observation(
+    event: TerritorialControlEvent, day: date, happening_id: str
+) -> ControlObservation:
     return ControlObservation(
         event_id=event.event_id,
         happening_id=happening_id,
@@ -107,6 +109,8 @@ def _step(state: ControlState | None, obs: ControlObservation) -> ControlState:
             return state.model_copy(update={"as_of": as_of})
         return state.model_copy(update={"as_of": as_of, "pending_claim": claim})
 
+    controller: Actor | None
+    contender: Actor | None
     if obs.change == ControlChange.CONTEST:
         status = ControlStatus.CONTESTED
         if state is not None and state.controller is not None:
@@ -220,9 +224,7 @@ def apply(
     assert state is not None
     history = (frozen + transitions)[-MAX_CONTROL_HISTORY:]
 
-    determining = next(
-        (o for o in observations if o.event_id == state.determining_event_id), None
-    )
+    determining = next((o for o in observations if o.event_id == state.determining_event_id), None)
     if determining is not None:
         evidence = EvidenceRef(
             event_id=determining.event_id,

@@ -120,7 +120,9 @@ def apply(
         "sources": add_source(row.sources if row is not None else SourceTally(), event.source),
         "first_event_date": min(day, row.first_event_date) if row is not None else day,
         "last_event_date": max(day, row.last_event_date) if row is not None else day,
-        "event_ids": remember(row.event_ids if row is not None else [], event.event_id, MAX_EVENT_IDS),
+        "event_ids": remember(
+            row.event_ids if row is not None else [], event.event_id, MAX_EVENT_IDS
+        ),
         "happening_ids": happening_ids,
     }
     if row is None:
