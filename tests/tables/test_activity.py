@@ -1,0 +1,247 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from pipeline.tables import activity, dedup, today_from
+from pipeline.tables.activity import (
+    CONTROL_ACTIVITY,
+    WITHDRAWAL_ACTIVITY,
+    WindowSpec,
+    window_end,
+    window_starts,
+)
+from schemas.tables import ActivityState, WindowKind
+
+D = date.fromisoformat
+SMALL = WindowSpec(name="t", size_days=3, step_days=1, grace_days=2, retention_days=5)
+
+
+def obs(state, spec, day, eid, group="AF17", **kw):
+    return activity.observe(state, spec, group=group, event_date=D(day), event_id=eid, **kw)
+
+
+def test_hopping_window_starts():
+    starts = window_starts(CONTROL_ACTIVITY, D("2012-03-15"))
+    assert len(starts) == 30
+    assert starts[0] == D("2012-02-15") and starts[-1] == D("2012-03-15")
+    for s in starts:
+        assert s <= D("2012-03-15") < window_end(CONTROL_ACTIVITY, s)
+    weekly = WindowSpec(name="w", size_days=14, step_days=7, grace_days=0, retention_days=0)
+    starts = window_starts(weekly, D("2021-08-10"))
+    assert len(starts) == 2
+    assert all((s - date(1970, 1, 1)).days % 7 == 0 for s in starts)
+    assert all(s <= D("2021-08-10") < window_end(weekly, s) for s in starts)
+
+
+def test_calendar_month_windows():
+    assert window_starts(WITHDRAWAL_ACTIVITY, D("2012-02-29")) == [D("2012-02-01")]
+    assert window_end(WITHDRAWAL_ACTIVITY, D("2012-02-01")) == D("2012-03-01")
+    assert window_end(WITHDRAWAL_ACTIVITY, D("2012-12-01")) == D("2013-01-01")
+
+
+def test_spec_validation():
+    with pytest.raises(ValidationError):
+        WindowSpec(name="x", size_days=5, step_days=6)
+    with pytest.raises(ValidationError):
+        WindowSpec(name="x", grace_days=10, retention_days=5)
+    assert CONTROL_ACTIVITY.kind is WindowKind.HOPPING
+
+
+def test_counts_and_watermark():
+    st = activity.new_state(SMALL, partition=3)
+    r = obs(st, SMALL, "2021-08-10", "e1", country="AFG")
+    assert r.accepted == [D("2021-08-08"), D("2021-08-09"), D("2021-08-10")]
+    assert r.closed == [] and r.late == []
+    st = r.state
+    assert st.watermark == D("2021-08-10") and st.partition == 3
+    st = obs(st, SMALL, "2021-08-11", "e2").state
+    wins = {w.window_start: w for w in activity.open_windows(st, "AF17")}
+    assert wins[D("2021-08-10")].count == 2
+    assert wins[D("2021-08-08")].count == 1
+    assert wins[D("2021-08-11")].count == 1
+    assert wins[D("2021-08-10")].country == "AFG"
+
+
+def test_window_closes_exactly_once_after_grace():
+    st = activity.new_state(SMALL)
+    st = obs(st, SMALL, "2021-08-10", "e1").state
+    # Window [08-08, 08-11) closes at watermark 08-11 + 2 = 08-13.
+    r = obs(st, SMALL, "2021-08-12", "e2", group="OTHER")
+    assert [c.window_start for c in r.closed] == []
+    r = obs(r.state, SMALL, "2021-08-13", "e3", group="OTHER")
+    closed = [(c.group, c.window_start) for c in r.closed]
+    assert closed == [("AF17", D("2021-08-08"))]
+    assert r.closed[0].count == 1 and r.closed[0].watermark == D("2021-08-13")
+    assert r.closed[0].final is True
+    # More events at the same or later watermark never re-emit it.
+    emitted = list(closed)
+    st = r.state
+    for i, day in enumerate(["2021-08-13", "2021-08-14", "2021-08-20", "2021-08-20"]):
+        r = obs(st, SMALL, day, f"x{i}", group="OTHER")
+        emitted += [(c.group, c.window_start) for c in r.closed]
+        st = r.state
+    af17 = [e for e in emitted if e[0] == "AF17"]
+    assert af17 == [("AF17", D("2021-08-08")), ("AF17", D("2021-08-09")), ("AF17", D("2021-08-10"))]
+    assert len(emitted) == len(set(emitted))
+    assert st.closed_emitted == len(emitted)
+
+
+def test_late_event_within_grace_accepted_beyond_dropped():
+    st = activity.new_state(SMALL)
+    st = obs(st, SMALL, "2021-08-20", "e1").state
+    # Windows containing 08-17: starts 08-15..08-17, closing at 08-20..08-22 -> 08-15 closed.
+    r = obs(st, SMALL, "2021-08-17", "late1")
+    assert r.accepted == [D("2021-08-16"), D("2021-08-17")]
+    assert r.late == [D("2021-08-15")]
+    assert r.state.dropped_late_updates == 1
+    assert r.state.dropped_late_events == 0
+    # Far too late: every window is closed.
+    r2 = obs(r.state, SMALL, "2021-08-01", "late2")
+    assert r2.accepted == [] and len(r2.late) == 3
+    assert r2.state.dropped_late_events == 1
+    assert r2.state.dropped_late_updates == 4
+    assert r2.closed == []
+    assert r2.state.watermark == D("2021-08-20")  # never goes back
+
+
+def test_retention_purges_closed_windows_and_late_event_does_not_reopen():
+    st = activity.new_state(SMALL)
+    st = obs(st, SMALL, "2021-08-01", "e1").state
+    st = obs(st, SMALL, "2021-09-01", "e2").state
+    assert all(w.window_start >= D("2021-08-27") for w in st.windows.values())
+    r = obs(st, SMALL, "2021-08-01", "e3")
+    assert r.accepted == [] and r.closed == []
+    assert not any(w.window_start <= D("2021-08-01") for w in r.state.windows.values())
+
+
+def test_closed_rows_retained_until_retention():
+    st = activity.new_state(SMALL)
+    st = obs(st, SMALL, "2021-08-10", "e1").state
+    st = activity.advance(st, SMALL, D("2021-08-14")).state  # closes 08-08 and 08-09
+    closed = [w for w in st.windows.values() if w.closed]
+    assert {w.window_start for w in closed} == {D("2021-08-08"), D("2021-08-09")}
+    st2 = activity.advance(st, SMALL, D("2021-08-16")).state  # 08-08 end 08-11 + 5
+    assert D("2021-08-08") not in {w.window_start for w in st2.windows.values()}
+    assert activity.advance(st2, SMALL, D("2021-08-01")).state is st2
+
+
+def test_dedup_duplicates_counted_once_per_window(make):
+    e1 = make.control("e1", "2021-08-08", source="Reuters")
+    e2 = make.control("e2", "2021-08-09", source="BBC")
+    spec = CONTROL_ACTIVITY
+    st = activity.new_state(spec)
+    entry = None
+    for ev in (e1, e2, e1):
+        entry, decision = dedup.register(entry, ev)
+        if decision.outcome.value == "replay":
+            continue
+        st = activity.observe(
+            st,
+            spec,
+            group=activity.territorial_group(ev),
+            event_date=decision.canonical_date,
+            event_id=ev.event_id,
+            happening_id=decision.happening_id,
+        ).state
+    wins = list(st.windows.values())
+    assert len(wins) == 30
+    assert all(w.count == 1 and w.reports == 2 for w in wins)
+
+
+def test_reobserving_same_event_id_is_noop():
+    st = activity.new_state(SMALL)
+    st = obs(st, SMALL, "2021-08-10", "e1").state
+    r = obs(st, SMALL, "2021-08-10", "e1")
+    assert r.accepted == []
+    assert all(w.reports == 1 and w.count == 1 for w in r.state.windows.values())
+
+
+def test_replay_2012_with_2026_clock_then_restart():
+    """Replaying 2012 articles "today" keeps windows open by event time, and a restart
+    from the serialised state neither loses counts nor emits a closed window twice."""
+    clock = lambda: datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # noqa: E731
+    today = today_from(clock)
+    spec = CONTROL_ACTIVITY
+    st = activity.new_state(spec, partition=0)
+    emitted = []
+    days = [date(2012, 3, 1) + timedelta(days=i) for i in range(0, 40, 2)]
+    for i, day in enumerate(days[:10]):
+        r = activity.observe(st, spec, group="AF02", event_date=day, event_id=f"e{i}", today=today)
+        st, emitted = r.state, emitted + r.closed
+    assert st.watermark == days[9] == date(2012, 3, 19)
+    # Only windows the 2012 watermark has passed are closed; the 2026 clock expires nothing.
+    assert emitted
+    assert all(activity.closes_at(spec, c.window_start) <= st.watermark for c in emitted)
+    still_open = activity.open_windows(st, "AF02")
+    assert len(still_open) == 30 + 7  # windows containing 03-19, plus those in grace
+    assert all(w.window_end.year == 2012 for w in still_open)
+    open_before_restart = {w.window_start: w.count for w in still_open}
+    # Restart: the state comes back from its JSON changelog value.
+    st = ActivityState.model_validate_json(st.model_dump_json())
+    assert {w.window_start: w.count for w in activity.open_windows(st)} == open_before_restart
+    for i, day in enumerate(days[10:], start=10):
+        r = activity.observe(st, spec, group="AF02", event_date=day, event_id=f"e{i}", today=today)
+        st, emitted = r.state, emitted + r.closed
+        st = ActivityState.model_validate_json(st.model_dump_json())
+    keys = [(c.group, c.window_start) for c in emitted]
+    assert len(keys) == len(set(keys)) and keys
+    # First window [2012-02-01, 2012-03-02) holds e0 only; it closes at 03-09 (grace 7).
+    first = next(c for c in emitted if c.window_start == date(2012, 2, 1))
+    assert first.count == 1 and first.window_end == date(2012, 3, 2)
+    assert first.watermark == date(2012, 3, 9)
+    # Window [2012-03-01, 2012-03-31) has the 15 events dated 03-01..03-29.
+    full = next(c for c in emitted if c.window_start == date(2012, 3, 1))
+    assert full.count == 15
+    # Flushing at the end of the replay closes everything still open, once.
+    r = activity.advance(st, spec, today)
+    assert len(r.closed) == len(activity.open_windows(st))
+    again = activity.advance(r.state, spec, today + timedelta(days=400))
+    assert again.closed == []
+
+
+def test_future_dated_event_rejected_with_clock():
+    st = activity.new_state(SMALL)
+    st = obs(st, SMALL, "2012-03-01", "e1").state
+    r = obs(st, SMALL, "2099-01-01", "typo", today=D("2026-11-21"))
+    assert r.state.watermark == D("2012-03-01")
+    assert r.state.rejected_future == 1
+    assert r.accepted == [] and r.closed == []
+
+
+def test_monthly_withdrawals(make):
+    spec = WITHDRAWAL_ACTIVITY
+    st = activity.new_state(spec)
+    evs = [
+        make.withdrawal("w1", "2012-05-25"),
+        make.withdrawal("w2", "2012-05-31", status="ongoing"),
+        make.withdrawal("w3", "2012-06-02", status="ongoing"),
+        make.withdrawal("w4", "2012-06-09", status="ongoing"),
+    ]
+    closed = []
+    for ev in evs:
+        r = activity.observe(
+            st,
+            spec,
+            group=activity.withdrawal_group(ev),
+            event_date=ev.event_date,
+            event_id=ev.event_id,
+        )
+        st, closed = r.state, closed + r.closed
+    assert [(c.group, c.window_start, c.count) for c in closed] == [("FRA", D("2012-05-01"), 2)]
+    assert activity.withdrawal_group(make.control("c", "2021-01-01")) is None
+
+
+def test_spec_mismatch():
+    with pytest.raises(ValueError):
+        obs(activity.new_state(SMALL), CONTROL_ACTIVITY, "2021-01-01", "e")
+
+
+def test_groups(make):
+    assert activity.territorial_group(make.control("c", "2021-01-01")) == "AF17"
+    assert activity.territorial_group(make.control("c", "2021-01-01", place=make.VAGUE)) == (
+        "AFG:region:provinces-neighbouring-kabul"
+    )
+    assert activity.territorial_group(make.control("c", "2021-01-01", place=None)) is None
