@@ -76,6 +76,9 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Runt
         broker_commit_every=settings.broker_commit_every,
         broker_commit_interval=settings.broker_commit_interval,
         stream_buffer_maxsize=settings.stream_buffer_maxsize,
+        # Dead letters keep the original bytes, so they can be as large as an article.
+        producer_max_request_size=4 * 1024 * 1024,
+        consumer_max_fetch_size=8 * 1024 * 1024,
         web_bind=settings.web_host,
         web_host=settings.web_host,
         web_port=settings.web_port,

@@ -1,10 +1,10 @@
 """Python client: publish articles, iterate a derived stream. Built on kafka-python.
 
-    from pipeline.client import FrontlineClient
-    client = FrontlineClient()
-    client.publish([{"body": "...", "published_at": "2021-07-12"}])
-    for rec in client.stream("territorial-control", from_beginning=True, follow=False):
-        print(rec.value)
+from pipeline.client import FrontlineClient
+client = FrontlineClient()
+client.publish([{"body": "...", "published_at": "2021-07-12"}])
+for rec in client.stream("territorial-control", from_beginning=True, follow=False):
+    print(rec.value)
 """
 
 from __future__ import annotations
@@ -187,7 +187,9 @@ class FrontlineClient:
         try:
             parts = consumer.partitions_for_topic(topic)
             if not parts:
-                raise BrokerUnavailable(f"topic {topic!r} does not exist; run `frontline topics create`")
+                raise BrokerUnavailable(
+                    f"topic {topic!r} does not exist; run `frontline topics create`"
+                )
             tps = [TopicPartition(topic, p) for p in sorted(parts)]
             consumer.assign(tps)
             if from_beginning:
@@ -200,9 +202,9 @@ class FrontlineClient:
             last_seen = time.monotonic()
             while follow or remaining:
                 batch = consumer.poll(timeout_ms=poll_ms)
-                if not batch and idle_timeout is not None:
-                    if time.monotonic() - last_seen > idle_timeout:
-                        return
+                idle = time.monotonic() - last_seen
+                if not batch and idle_timeout is not None and idle > idle_timeout:
+                    return
                 for tp, msgs in batch.items():
                     for m in msgs:
                         last_seen = time.monotonic()

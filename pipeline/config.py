@@ -69,3 +69,13 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The FRONTLINE_* variables that reproduce `settings` in a child process."""
+    env: dict[str, str] = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        env[f"FRONTLINE_{name.upper()}"] = str(value)
+    return env

@@ -137,7 +137,7 @@ def normalize(
             article = article.model_copy(update={"ingested_at": received_at})
         try:
             events = extractor(article)
-        except Exception as exc:  # noqa: BLE001 - any extractor bug must reach the DLQ
+        except Exception as exc:
             raise RejectedArticle("extract", type(exc).__name__, str(exc) or repr(exc)) from exc
         try:
             records = [
@@ -149,7 +149,7 @@ def normalize(
                 )
                 for ev in events
             ]
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise RejectedArticle("serialize", type(exc).__name__, str(exc)) from exc
         return Outcome(article_id=article_id, records=records)
     except RejectedArticle as rej:
@@ -195,8 +195,8 @@ def ledger_record(
 
 
 __all__ = [
-    "Outcome",
     "OutRecord",
+    "Outcome",
     "RejectedArticle",
     "dlq_headers",
     "event_key",

@@ -58,7 +58,7 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
 
     return [
         spec(ARTICLES, {**keep, "max.message.bytes": "2097152"}, "raw article JSON, key = id"),
-        spec(DLQ, {**keep, "max.message.bytes": "2097152"}, "rejected raw bytes + error headers"),
+        spec(DLQ, {**keep, "max.message.bytes": "4194304"}, "rejected raw bytes + error headers"),
         spec(LEDGER, keep, "one outcome record per processed article, key = article id"),
         spec(EVENTS_WITHDRAWAL, keep, "withdrawal events, key = actor code"),
         spec(EVENTS_CONTROL, keep, "territorial-control events, key = place key"),

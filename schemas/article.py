@@ -6,7 +6,14 @@ import hashlib
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 MAX_BODY_CHARS = 200_000
 MAX_TITLE_CHARS = 1_000
@@ -54,7 +61,9 @@ class Article(BaseModel):
     url: Annotated[str, StringConstraints(max_length=2_000)] | None = None
     # Set by the pipeline, not the publisher: the last-resort reference date.
     ingested_at: datetime | None = None
-    language: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")] = "en"
+    language: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")] = (
+        "en"
+    )
 
     @field_validator("published_at", "ingested_at", mode="before")
     @classmethod

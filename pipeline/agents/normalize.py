@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline import topics as T
 from pipeline.extract import extract
-from pipeline.normalize import dlq_headers, ledger_record, normalize
+from pipeline.normalize import RejectedArticle, dlq_headers, ledger_record, normalize
 
 if TYPE_CHECKING:
     from pipeline.app import Runtime
@@ -40,17 +40,15 @@ def register(rt: Runtime) -> None:
         async for event in stream.events():
             msg = event.message
             now = rt.clock()
-            outcome = normalize(msg.value, extractor=extract, received_at=now, max_bytes=max_bytes)
-            article_key = (outcome.article_id or "").encode() or msg.key
-            for rec in outcome.records:
-                await out[rec.stream].send(
-                    key=rec.key,
-                    value=rec.value,
-                    headers=[("article_id", article_key or b""), ("event_id", rec.event_id.encode())],
+            try:
+                await _process(msg, now)
+            except Exception as exc:
+                log.exception(
+                    "unexpected failure on %s[%s]@%s", msg.topic, msg.partition, msg.offset
                 )
-            if outcome.rejection is not None:
+                rejection = RejectedArticle("pipeline", type(exc).__name__, str(exc) or repr(exc))
                 headers = _headers(msg.headers) + dlq_headers(
-                    outcome.rejection,
+                    rejection,
                     failed_at=now,
                     topic=msg.topic,
                     partition=msg.partition,
@@ -58,24 +56,44 @@ def register(rt: Runtime) -> None:
                 )
                 await dlq.send(key=msg.key, value=msg.value, headers=headers)
                 stats["dlq"] += 1
-                log.warning(
-                    "dead-lettered %s[%s]@%s: %s: %s",
-                    msg.topic,
-                    msg.partition,
-                    msg.offset,
-                    outcome.rejection.error_class,
-                    outcome.rejection.message[:200],
-                )
-            await ledger.send(
-                key=article_key,
-                value=ledger_record(
-                    outcome,
-                    topic=msg.topic,
-                    partition=msg.partition,
-                    offset=msg.offset,
-                    processed_at=now,
-                ),
+
+    async def _process(msg: Any, now: Any) -> None:
+        outcome = normalize(msg.value, extractor=extract, received_at=now, max_bytes=max_bytes)
+        article_key = (outcome.article_id or "").encode() or msg.key
+        for rec in outcome.records:
+            await out[rec.stream].send(
+                key=rec.key,
+                value=rec.value,
+                headers=[("article_id", article_key or b""), ("event_id", rec.event_id.encode())],
             )
-            stats["articles"] += 1
-            stats["events"] += len(outcome.records)
-            stats["last_article_at"] = now.isoformat()
+        if outcome.rejection is not None:
+            headers = _headers(msg.headers) + dlq_headers(
+                outcome.rejection,
+                failed_at=now,
+                topic=msg.topic,
+                partition=msg.partition,
+                offset=msg.offset,
+            )
+            await dlq.send(key=msg.key, value=msg.value, headers=headers)
+            stats["dlq"] += 1
+            log.warning(
+                "dead-lettered %s[%s]@%s: %s: %s",
+                msg.topic,
+                msg.partition,
+                msg.offset,
+                outcome.rejection.error_class,
+                outcome.rejection.message[:200],
+            )
+        await ledger.send(
+            key=article_key,
+            value=ledger_record(
+                outcome,
+                topic=msg.topic,
+                partition=msg.partition,
+                offset=msg.offset,
+                processed_at=now,
+            ),
+        )
+        stats["articles"] += 1
+        stats["events"] += len(outcome.records)
+        stats["last_article_at"] = now.isoformat()

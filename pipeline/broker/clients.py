@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
-import socket
-
 from kafka.errors import KafkaError, KafkaTimeoutError, TopicAlreadyExistsError
 
 from pipeline.config import Settings

@@ -102,7 +102,8 @@ class LocalKafka:
         )
         if result.returncode != 0 or not self.jars_present():
             raise BrokerError(
-                "could not resolve Kafka jars with Maven:\n" + (result.stdout + result.stderr)[-2000:]
+                "could not resolve Kafka jars with Maven:\n"
+                + (result.stdout + result.stderr)[-2000:]
             )
 
     # -- configuration -------------------------------------------------------------------

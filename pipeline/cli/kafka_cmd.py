@@ -57,7 +57,9 @@ def _wipe(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("kafka", help="start, stop or inspect the local Kafka broker")
-    p.add_argument("--nodes", type=int, default=1, choices=(1, 3), help="1 broker, or a 3-broker cluster")
+    p.add_argument(
+        "--nodes", type=int, default=1, choices=(1, 3), help="1 broker, or a 3-broker cluster"
+    )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     s = actions.add_parser("start", help="start and wait until it accepts connections")
     s.add_argument("--timeout", type=float, default=90.0)

@@ -39,5 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("worker", help="run a Faust worker (scale by starting more)")
     p.add_argument("--web-port", type=int, help="HTTP port (one per worker on a host)")
     p.add_argument("--datadir", type=Path, help="table state directory (one per worker)")
-    p.add_argument("-l", "--loglevel", default="info", choices=("crit", "error", "warn", "info", "debug"))
+    p.add_argument(
+        "-l", "--loglevel", default="info", choices=("crit", "error", "warn", "info", "debug")
+    )
     p.set_defaults(func=_worker)

@@ -1,0 +1,140 @@
+"""End to end on the real broker: articles -> Faust worker -> events, DLQ and ledger."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+import pytest
+
+from pipeline.client import FrontlineClient, StreamRecord
+from pipeline.config import Settings
+from pipeline.inputs import iter_path
+from tests.conftest import SHARED, WorkerProcess
+
+pytestmark = pytest.mark.integration
+
+SEEDS = SHARED / "data" / "seeds" / "seeds.articles.jsonl"
+
+
+def wait_for(
+    client: FrontlineClient,
+    stream: str,
+    done: Callable[[list[StreamRecord]], bool],
+    timeout: float = 60.0,
+) -> list[StreamRecord]:
+    deadline = time.monotonic() + timeout
+    records: list[StreamRecord] = []
+    while time.monotonic() < deadline:
+        records = list(client.stream(stream, from_beginning=True))
+        if done(records):
+            return records
+        time.sleep(0.5)
+    raise AssertionError(f"{stream}: condition not met in {timeout}s; got {len(records)} records")
+
+
+def ledger_ids(records: list[StreamRecord]) -> set[str]:
+    return {r.value["article_id"] for r in records if r.value and r.value["article_id"]}
+
+
+@pytest.fixture
+def running(
+    make_settings: Callable[..., Settings], start_worker: Callable[[Settings], WorkerProcess]
+) -> tuple[FrontlineClient, WorkerProcess]:
+    settings = make_settings()
+    worker = start_worker(settings)
+    return FrontlineClient(settings), worker
+
+
+def test_seed_articles_yield_events_on_their_topics(
+    running: tuple[FrontlineClient, WorkerProcess],
+) -> None:
+    client, worker = running
+    items = [(i.origin, i.data, i.problem) for i in iter_path(str(SEEDS))]
+    report = client.publish(items)
+    assert report.sent == 2 and report.rejected == 0
+    wait_for(client, "ledger", lambda recs: set(report.ids) <= ledger_ids(recs))
+
+    withdrawals = [r.value for r in client.stream("withdrawals")]
+    control = [r.value for r in client.stream("territorial-control")]
+    by_article: dict[str, set[str]] = {}
+    for ev in withdrawals + control:
+        by_article.setdefault(ev["article_id"], set()).add(ev["event_type"])
+    # Both founding articles report a withdrawal and territorial control.
+    for article_id in report.ids:
+        assert by_article.get(article_id) == {"withdrawal", "territorial_control"}, worker.log()
+    # Keys put each event on its table's partition: actor code / place key.
+    for rec in client.stream("withdrawals"):
+        assert rec.key == rec.value["actor"]["code"].encode()
+    kapisa = [e for e in control if (e.get("location") or {}).get("adm1") == "AF02"]
+    assert kapisa, "Kapisa handover expected"
+
+
+BAD_INPUTS: dict[str, tuple[bytes, str]] = {
+    "invalid-json": (b'{"body": "unterminated', "InvalidJson"),
+    "empty-body": (b'{"body": ""}', "ValidationError"),
+    "missing-body": (b'{"title": "no body"}', "ValidationError"),
+    "wrong-type": (b'{"body": 42}', "ValidationError"),
+    "not-an-object": (b'["body"]', "NotAnObject"),
+    "invalid-utf8": (b'{"body": "\xff\xfe"}', "InvalidUtf8"),
+    "oversized": (orjson.dumps({"body": "x" * 1_100_000}), "PayloadTooLarge"),
+    "bad-date": (b'{"body": "text", "published_at": "yesterday"}', "ValidationError"),
+}
+
+
+def test_invalid_inputs_land_in_the_dlq_with_reasons(
+    running: tuple[FrontlineClient, WorkerProcess],
+) -> None:
+    client, worker = running
+    for name, (raw, _) in BAD_INPUTS.items():
+        client.publish_raw([raw], key=name.encode(), headers=[("case", name.encode())])
+    # A good article after the bad ones proves the worker kept going.
+    good = client.publish([("good", {"body": "France announces it will withdraw troops."}, None)])
+
+    def complete(recs: list[StreamRecord]) -> bool:
+        return len(recs) >= len(BAD_INPUTS)
+
+    dead = wait_for(client, "dlq", complete)
+    by_case: dict[str, StreamRecord] = {r.headers["case"].decode(): r for r in dead}
+    assert set(by_case) == set(BAD_INPUTS)
+    for name, (raw, error_class) in BAD_INPUTS.items():
+        rec = by_case[name]
+        assert rec.raw == raw, f"{name}: original bytes must be kept"
+        assert rec.headers["error.class"].decode() == error_class, name
+        assert rec.headers["error.message"], name
+        assert rec.headers["error.stage"] in (b"decode", b"validate"), name
+        assert rec.headers["error.time"], name
+    wait_for(client, "ledger", lambda recs: set(good.ids) <= ledger_ids(recs))
+    assert worker.proc.poll() is None
+
+
+def test_ledger_accounts_for_every_published_article(
+    running: tuple[FrontlineClient, WorkerProcess],
+) -> None:
+    client, _ = running
+    corpus = SHARED / "data" / "wcep" / "wcep-afghanistan-corpus.jsonl"
+    items = [(i.origin, i.data, i.problem) for i in iter_path(str(corpus))][:300]
+    report = client.publish(items)
+    client.publish_raw([b"junk"] * 5)
+    expected = report.sent + 5
+    ledger = wait_for(client, "ledger", lambda recs: len(recs) >= expected)
+    assert len(ledger) == expected
+    events: dict[str, Any] = {}
+    for name in ("withdrawals", "territorial-control"):
+        for rec in client.stream(name):
+            events[rec.value["event_id"]] = rec.value
+    dlq_offsets = {
+        (r.headers["source.partition"], r.headers["source.offset"]) for r in client.stream("dlq")
+    }
+    for rec in ledger:
+        entry = rec.value
+        if entry["outcome"] == "events":
+            for event_id in entry["event_ids"]:
+                assert events[event_id]["article_id"] == entry["article_id"]
+        else:
+            key = (str(entry["source_partition"]).encode(), str(entry["source_offset"]).encode())
+            assert key in dlq_offsets
+    assert set(report.ids) <= ledger_ids(ledger)
+    assert sum(1 for r in ledger if r.value["outcome"] == "dlq") == 5
