@@ -69,7 +69,7 @@ CONTROL_ACTIVITY = WindowSpec(
     size_days=30,
     step_days=1,
     grace_days=7,
-    retention_days=60,
+    retention_days=14,
 )
 # Withdrawal events per actor per calendar month.
 WITHDRAWAL_ACTIVITY = WindowSpec(
@@ -145,17 +145,22 @@ class ActivityResult(NamedTuple):
     closed: list[ClosedWindowRecord]  # to publish (topic `tables.activity`), in close order
     accepted: list[date]  # window starts the event was counted in
     late: list[date]  # window starts refused because already closed
+    updated: list[str]  # window keys whose row changed (persist these rows)
+    purged: list[str]  # window keys removed by retention (delete these rows)
 
 
 def _close_and_purge(
     spec: WindowSpec, windows: dict[str, ActivityWindowRow], watermark: date
-) -> tuple[list[ClosedWindowRecord], int]:
-    """Close the windows the watermark has passed (mutates the given dict of the new
-    state); returns the records and how many windows were closed."""
+) -> tuple[list[ClosedWindowRecord], list[str], list[str]]:
+    """Close the windows the watermark has passed and purge those past retention (mutates
+    the given dict of the new state); returns the records, closed keys and purged keys."""
     records: list[ClosedWindowRecord] = []
+    closed_keys: list[str] = []
+    purged: list[str] = []
     for key, win in list(windows.items()):
         if not win.closed and is_closed(spec, win.window_start, watermark):
             windows[key] = win.model_copy(update={"closed": True})
+            closed_keys.append(key)
             records.append(
                 ClosedWindowRecord(
                     spec=spec.name,
@@ -174,8 +179,9 @@ def _close_and_purge(
             windows[key].closed
         ):
             del windows[key]
+            purged.append(key)
     records.sort(key=lambda r: (r.window_end, r.group, r.window_start))
-    return records, len(records)
+    return records, closed_keys, purged
 
 
 def _check_spec(state: ActivityState, spec: WindowSpec) -> None:
@@ -201,12 +207,13 @@ def observe(
     _check_spec(state, spec)
     if today is not None and event_date > today + timedelta(days=spec.future_tolerance_days):
         rejected = state.model_copy(update={"rejected_future": state.rejected_future + 1})
-        return ActivityResult(rejected, [], [], [])
+        return ActivityResult(rejected, [], [], [], [], [])
     hid = happening_id or event_id
     watermark = max(state.watermark, event_date) if state.watermark else event_date
     windows = dict(state.windows)
     accepted: list[date] = []
     late: list[date] = []
+    touched: list[str] = []
     for start in window_starts(spec, event_date):
         # Closure is judged against the watermark before this event: an event never closes
         # its own windows (event_date < window_end), so the order does not matter.
@@ -234,9 +241,13 @@ def observe(
             }
         )
         accepted.append(start)
+        touched.append(key)
     records: list[ClosedWindowRecord] = []
+    purged: list[str] = []
     if state.watermark is None or watermark > state.watermark:
-        records, _ = _close_and_purge(spec, windows, watermark)
+        records, closed_keys, purged = _close_and_purge(spec, windows, watermark)
+        touched += [k for k in closed_keys if k not in touched]
+    touched = [k for k in touched if k not in purged]
     new = state.model_copy(
         update={
             "watermark": watermark,
@@ -246,7 +257,7 @@ def observe(
             "closed_emitted": state.closed_emitted + len(records),
         }
     )
-    return ActivityResult(new, records, accepted, late)
+    return ActivityResult(new, records, accepted, late, touched, purged)
 
 
 def advance(state: ActivityState, spec: WindowSpec, watermark: date) -> ActivityResult:
@@ -254,9 +265,9 @@ def advance(state: ActivityState, spec: WindowSpec, watermark: date) -> Activity
     align partitions); never moves it back."""
     _check_spec(state, spec)
     if state.watermark is not None and watermark <= state.watermark:
-        return ActivityResult(state, [], [], [])
+        return ActivityResult(state, [], [], [], [], [])
     windows = dict(state.windows)
-    records, _ = _close_and_purge(spec, windows, watermark)
+    records, closed_keys, purged = _close_and_purge(spec, windows, watermark)
     new = state.model_copy(
         update={
             "watermark": watermark,
@@ -264,7 +275,7 @@ def advance(state: ActivityState, spec: WindowSpec, watermark: date) -> Activity
             "closed_emitted": state.closed_emitted + len(records),
         }
     )
-    return ActivityResult(new, records, [], [])
+    return ActivityResult(new, records, [], [], [k for k in closed_keys if k not in purged], purged)
 
 
 def open_windows(state: ActivityState, group: str | None = None) -> list[ActivityWindowRow]:

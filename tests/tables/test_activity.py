@@ -128,6 +128,26 @@ def test_closed_rows_retained_until_retention():
     assert activity.advance(st2, SMALL, D("2021-08-01")).state is st2
 
 
+def test_result_lists_rows_to_persist_and_delete():
+    st = activity.new_state(SMALL)
+    r = obs(st, SMALL, "2021-08-10", "e1")
+    assert sorted(r.updated) == sorted(r.state.windows) and r.purged == []
+    r2 = obs(r.state, SMALL, "2021-08-14", "e2", group="X")
+    closed_keys = {activity.window_key("t", "AF17", D(d)) for d in ("2021-08-08", "2021-08-09")}
+    assert closed_keys <= set(r2.updated)
+    assert all(r2.state.windows[k].closed for k in closed_keys)
+    r3 = activity.advance(r2.state, SMALL, D("2021-09-30"))
+    assert set(r3.purged) == set(r2.state.windows) and r3.state.windows == {}
+    # Persisting only `updated` / deleting `purged` reproduces the state's windows.
+    table = {}
+    for res in (r, r2, r3):
+        for k in res.updated:
+            table[k] = res.state.windows[k]
+        for k in res.purged:
+            table.pop(k, None)
+        assert table == res.state.windows
+
+
 def test_dedup_duplicates_counted_once_per_window(make):
     e1 = make.control("e1", "2021-08-08", source="Reuters")
     e2 = make.control("e2", "2021-08-09", source="BBC")
