@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from pipeline.app import Runtime
 
 # Each module exposes register(runtime) -> None.
-AGENT_MODULES = ("normalize", "health", "tables")
+AGENT_MODULES = ("normalize", "health", "tables", "map")
 
 
 def register_all(runtime: Runtime) -> None:

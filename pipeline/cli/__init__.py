@@ -61,6 +61,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:
+        # kafka-python logs transient metadata retries at WARNING; they are not the user's news.
+        logging.getLogger("kafka").setLevel(logging.ERROR)
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()

@@ -1,0 +1,11 @@
+# The Frontline worker image used by docker-compose.yml.
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY schemas ./schemas
+COPY pipeline ./pipeline
+COPY examples ./examples
+RUN pip install --no-cache-dir . && useradd --create-home frontline \
+    && mkdir -p /var/lib/frontline && chown frontline /var/lib/frontline
+USER frontline
+CMD ["frontline", "worker"]

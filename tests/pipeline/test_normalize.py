@@ -1,0 +1,88 @@
+"""The pure step behind the normalize agent: validation, routing keys, rejections."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+
+from pipeline.normalize import dlq_headers, event_key, ledger_record, normalize
+from schemas import Actor, Article, Evidence, Place, TerritorialControlEvent, WithdrawalEvent
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def one_event(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
+    return [
+        TerritorialControlEvent(
+            event_id=f"{article.article_id}:1",
+            article_id=article.article_id,
+            actor=Actor(name="Taliban", code="TALIBAN", kind="armed_group"),
+            location=Place(name="Kandahar", kind="province", country="AFG", adm1="AF27"),
+            evidence=Evidence(text=article.body[:5], start=0, end=5),
+            change="contest",
+        )
+    ]
+
+
+def boom(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
+    raise RuntimeError("extractor bug")
+
+
+def run(raw: bytes, extractor=one_event):  # type: ignore[no-untyped-def]
+    return normalize(raw, extractor=extractor, received_at=NOW, max_bytes=1000)
+
+
+def test_valid_article_yields_keyed_records() -> None:
+    out = run(b'{"id": "a1", "body": "Fighting in Kandahar."}')
+    assert out.ok and out.article_id == "a1"
+    (rec,) = out.records
+    assert rec.stream == "territorial_control"
+    assert rec.key == b"AF27"  # the control table's key: the place
+    assert orjson.loads(rec.value)["event_id"] == "a1:1"
+
+
+def test_withdrawal_key_is_the_actor_code() -> None:
+    ev = WithdrawalEvent(
+        event_id="e",
+        article_id="a",
+        actor=Actor(name="France", code="FRA", kind="state"),
+        evidence=Evidence(text="x", start=0, end=1),
+        status="announced",
+    )
+    assert event_key(ev) == b"FRA"
+
+
+def test_each_kind_of_bad_input_is_rejected_with_its_stage_and_class() -> None:
+    cases = {
+        b"": ("decode", "EmptyPayload"),
+        b"x" * 1001: ("decode", "PayloadTooLarge"),
+        b"\xff\xfe": ("decode", "InvalidUtf8"),
+        b"{nope": ("decode", "InvalidJson"),
+        b"[1, 2]": ("validate", "NotAnObject"),
+        b'{"body": 1}': ("validate", "ValidationError"),
+        b'{"a":' * 40 + b"1" + b"}" * 40: ("validate", "TooDeep"),
+    }
+    for raw, (stage, cls) in cases.items():
+        out = run(raw)
+        assert out.rejection is not None, raw[:20]
+        assert (out.rejection.stage, out.rejection.error_class) == (stage, cls), raw[:20]
+        assert out.records == []
+
+
+def test_an_extractor_crash_becomes_a_rejection_not_an_exception() -> None:
+    out = run(b'{"id": "a2", "body": "text"}', extractor=boom)
+    assert out.rejection is not None
+    assert out.rejection.stage == "extract" and out.rejection.error_class == "RuntimeError"
+    assert out.article_id == "a2"
+
+
+def test_dlq_headers_and_ledger_say_where_and_why() -> None:
+    out = run(b"{nope")
+    assert out.rejection is not None
+    headers = dict(dlq_headers(out.rejection, failed_at=NOW, topic="articles", partition=1, offset=7))
+    assert headers["error.class"] == b"InvalidJson"
+    assert headers["error.stage"] == b"decode"
+    assert headers["source.offset"] == b"7"
+    entry = orjson.loads(ledger_record(out, topic="articles", partition=1, offset=7, processed_at=NOW))
+    assert entry["outcome"] == "dlq" and entry["source_offset"] == 7
