@@ -1,0 +1,110 @@
+"""Faults on the real broker: a killed worker, a restarted broker. Nothing may be lost."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pipeline.broker.local import LocalKafka, free_port_block
+from pipeline.cli.audit_cmd import run_audit
+from pipeline.client import FrontlineClient
+from pipeline.config import PROJECT_ROOT, Settings
+from pipeline.inputs import iter_path
+from tests.conftest import SHARED, WorkerProcess, _free_port
+
+pytestmark = pytest.mark.integration
+
+CORPUS = SHARED / "data" / "wcep" / "wcep-afghanistan-corpus.jsonl"
+
+
+def corpus_items(n: int) -> list[tuple[str, dict[str, object] | None, str | None]]:
+    base = [i for i in iter_path(str(CORPUS)) if i.data]
+    out = []
+    for k in range(n):
+        item = base[k % len(base)]
+        data = dict(item.data or {})
+        data["id"] = f"fault-{k}"
+        out.append((item.origin, data, None))
+    return out
+
+
+def ledger_count(client: FrontlineClient) -> int:
+    return len({(r.partition, r.offset) for r in client.stream("ledger")})
+
+
+def wait_ledger(client: FrontlineClient, n: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len({r.value["article_id"] for r in client.stream("ledger") if r.value}) >= n:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"ledger did not reach {n} articles in {timeout}s")
+
+
+def test_sigkill_mid_stream_then_restart_loses_nothing(
+    make_settings: Callable[..., Settings],
+    start_worker: Callable[[Settings], WorkerProcess],
+) -> None:
+    settings = make_settings(broker_commit_every=100)
+    client = FrontlineClient(settings)
+    worker = start_worker(settings)
+    report = client.publish(corpus_items(5000))
+    assert report.sent == 5000
+    # Kill it hard once it is well into the stream.
+    deadline = time.monotonic() + 120
+    while ledger_count(client) < 1000 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    worker.stop(sig=signal.SIGKILL)
+    processed_before = ledger_count(client)
+    assert processed_before < 5000, "the kill must land mid-stream"
+
+    start_worker(settings)
+    wait_ledger(client, 5000, timeout=180)
+    code, data, text = run_audit(client)
+    assert code == 0, text
+    partitions = data["partitions"]
+    assert isinstance(partitions, list)
+    assert sum(p["published"] for p in partitions) == 5000
+    assert sum(p["processed"] for p in partitions) == 5000
+
+
+def test_worker_reconnects_after_the_broker_restarts(
+    tmp_path: Path, start_worker: Callable[[Settings], WorkerProcess]
+) -> None:
+    kafka = LocalKafka(
+        kafka_home=PROJECT_ROOT / "infra" / "kafka",
+        state_dir=tmp_path / "kafka",
+        base_port=free_port_block(2, start=39092),
+    )
+    kafka.start()
+    try:
+        settings = Settings(
+            kafka_bootstrap=kafka.bootstrap,
+            app_id="frontline-restart",
+            state_dir=tmp_path / "state",
+            web_port=_free_port(),
+            topic_partitions=2,
+            store="memory://",
+        )
+        client = FrontlineClient(settings)
+        worker = start_worker(settings)
+        client.publish(corpus_items(50))
+        wait_ledger(client, 50, timeout=60)
+
+        kafka.stop()
+        time.sleep(2)
+        kafka.start()
+
+        more = corpus_items(100)[50:]
+        client.publish(more)
+        wait_ledger(client, 100, timeout=120)
+        code, _, text = run_audit(client)
+        assert code == 0, text
+        assert worker.proc.poll() is None, "the worker must ride out the outage"
+        worker.stop()  # before the broker, so it can leave its group cleanly
+    finally:
+        kafka.stop()
