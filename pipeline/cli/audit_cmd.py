@@ -43,7 +43,7 @@ def _audit(args: argparse.Namespace) -> int:
     return code
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "audit",
         help="reconcile articles with events, dead letters and the ledger",

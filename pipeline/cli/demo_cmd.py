@@ -148,7 +148,8 @@ def _demo(args: argparse.Namespace) -> int:
         say(f"  open {base}/                                       # the live map")
         if args.exit:
             return 0
-        say("\nRunning. Press Ctrl-C to stop the worker" + (" and Kafka." if started_kafka else "."))
+        what = "the worker and Kafka" if started_kafka else "the worker"
+        say(f"\nRunning. Press Ctrl-C to stop {what}.")
         while worker.poll() is None:
             time.sleep(0.5)
         raise CliError(f"the worker stopped unexpectedly; see {log_path}")
@@ -179,7 +180,7 @@ def _print_tables(settings: Settings) -> None:
     print_demo_tables(settings)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="run everything locally on the founding articles")
     p.add_argument("--articles", type=Path, default=EXAMPLES, help="articles to publish")
     p.add_argument("--exit", action="store_true", help="exit after printing instead of running on")

@@ -55,7 +55,7 @@ def _wipe(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("kafka", help="start, stop or inspect the local Kafka broker")
     p.add_argument(
         "--nodes", type=int, default=1, choices=(1, 3), help="1 broker, or a 3-broker cluster"

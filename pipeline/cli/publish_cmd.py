@@ -49,7 +49,7 @@ def _publish(args: argparse.Namespace) -> int:
     return 0 if report.failed == 0 and report.rejected == 0 else 1
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "publish",
         help="publish articles (.txt, .json, .jsonl, or - for stdin)",

@@ -34,7 +34,7 @@ def _subscribe(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "subscribe",
         help="print a derived stream as JSON lines",

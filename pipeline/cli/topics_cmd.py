@@ -29,7 +29,7 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("topics", help="create or list Frontline's topics")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     actions.add_parser("create", help="create missing topics").set_defaults(func=_create)

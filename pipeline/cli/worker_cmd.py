@@ -35,7 +35,7 @@ def _worker(args: argparse.Namespace) -> int:
     return run_worker(get_settings(), loglevel=args.loglevel)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("worker", help="run a Faust worker (scale by starting more)")
     p.add_argument("--web-port", type=int, help="HTTP port (one per worker on a host)")
     p.add_argument("--datadir", type=Path, help="table state directory (one per worker)")

@@ -80,9 +80,13 @@ def test_an_extractor_crash_becomes_a_rejection_not_an_exception() -> None:
 def test_dlq_headers_and_ledger_say_where_and_why() -> None:
     out = run(b"{nope")
     assert out.rejection is not None
-    headers = dict(dlq_headers(out.rejection, failed_at=NOW, topic="articles", partition=1, offset=7))
+    headers = dict(
+        dlq_headers(out.rejection, failed_at=NOW, topic="articles", partition=1, offset=7)
+    )
     assert headers["error.class"] == b"InvalidJson"
     assert headers["error.stage"] == b"decode"
     assert headers["source.offset"] == b"7"
-    entry = orjson.loads(ledger_record(out, topic="articles", partition=1, offset=7, processed_at=NOW))
+    entry = orjson.loads(
+        ledger_record(out, topic="articles", partition=1, offset=7, processed_at=NOW)
+    )
     assert entry["outcome"] == "dlq" and entry["source_offset"] == 7
