@@ -1,10 +1,18 @@
-"""Pure extraction: article in, events out. No Kafka, no Faust."""
+"""Pure extraction: article in, events out. No Kafka, no Faust.
+
+The engine is rule-based: sentences are split, actors and places are found with the
+knowledge files in ``pipeline/data``, trigger lexicons decide withdrawal / territorial
+control, and mentions of one happening are merged into one event.
+"""
 
 from __future__ import annotations
 
+from pipeline.extract.engine import extract_safe
 from schemas import Article, TerritorialControlEvent, WithdrawalEvent
+
+__all__ = ["extract"]
 
 
 def extract(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
-    """Return the events an article reports (placeholder until the engine lands)."""
-    return []
+    """Return the events an article reports. Never raises on arbitrary text."""
+    return extract_safe(article)

@@ -1,0 +1,1237 @@
+"""Rule engine: sentences -> candidate events -> merged events."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from typing import Any
+
+from pipeline.extract.dates import DateExpr, find_dateline, find_dates, weekday_anchors
+from pipeline.extract.mentions import ActorMention, PlaceMention, scan_sentence
+from pipeline.extract.resources import ActorEntry, PlaceEntry, knowledge
+from pipeline.extract.text import ORDINALS, find_numbers, parse_number, split_sentences
+from schemas import Article, TerritorialControlEvent, WithdrawalEvent
+from schemas.common import Actor, Evidence, Place
+
+STATUS_RANK = {"announced": 0, "ongoing": 1, "completed": 2}
+KIND_RANK = {
+    "border_crossing": 7, "base": 6, "city": 5, "district": 4, "province": 3, "region": 2,
+    "territory_share": 1, "country": 0,
+}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def P() -> dict[str, re.Pattern[str]]:  # noqa: N802 - short accessor
+    lx = knowledge().lexicon
+    i = re.IGNORECASE
+
+    def c(p: str, flags: int = i) -> re.Pattern[str]:
+        return re.compile(p, flags)
+
+    trig = (
+        r"\b(?:(?P<wv>" + lx["withdrawal_verbs"] + r")|(?P<wn>" + lx["withdrawal_nouns"] + r")"
+        r"|(?P<gp>" + lx["gain_passive_by"] + r")|(?P<gt>" + lx["gain_passive_to"] + r")"
+        r"|(?P<ho>" + lx["handover_triggers"] + r")"
+        r"|(?P<hp>" + lx["hold_passive_by"] + r")"
+        r"|(?P<ga>regain(?:s|ed|ing)? control|" + lx["gain_active"] + r")"
+        r"|(?P<ha>(?:to |in |retains? |retained |maintains? |maintained |keeps? |kept |has |have |had )"
+        r"(?:full |firm |effective )?control(?:s|led|ling)?(?: (?:of|over))?|controls|controlled|controlling"
+        r"|holds|holding|still hold)"
+        r"|(?P<ct>" + lx["contest_triggers"] + r")"
+        r")\b"
+    )
+    return {
+        "trig": c(trig),
+        "any": c(
+            r"withdr|pull|leav|left|depart|return|exit|clos|mission|drawdown|captur|seiz|control"
+            r"|overr|retak|retook|conquer|storm|enter|fell|fall|hand|transfer|responsib|fight|clash"
+            r"|battl|siege|offensive|assault|hold|held|took|take|liberat|reclaim|gain"
+        ),
+        "clause": c(
+            r";|,\s+(?=(?:which|who|while|raising|after|before|amid|following|making|bringing|"
+            r"according|but|although|though|where|when|whereas|as)\b)|\s(?=(?:as|amid|while|after"
+            r"|when|but|because|although|whereas|following|before|during)\s)|:\s"
+        ),
+        "mil": c(r"\b(?:" + lx["military_nouns"] + r")\b"),
+        "nonmil": c(r"\b(?:" + lx["non_military_nouns"] + r")\b"),
+        "announce": c(lx["announce_cues"]),
+        "ongoing": c(lx["ongoing_cues"]),
+        "completed": c(lx["completed_cues"]),
+        "hypo": c(lx["hypothetical_cues"]),
+        "commentary": c(lx["commentary_cues"]),
+        "neg": c(lx["negation_cues"]),
+        "person": c(
+            r"^\W*(?:(?:the|a|an|us|u\.s\.|former|then)\s+)?(?:[\w.\-]+\s+){0,2}?(?:"
+            + lx["person_subjects"]
+            + r")\b(?!\s+(?:troops|forces|soldiers))"
+        ),
+        "last_mil": c(r"\blast\s+(?:[\w.\-]+\s+){0,3}?(?:" + lx["military_nouns"] + r")\b"),
+        "left_bad": c(
+            r"\s*(?:office|behind|dead|\d|the (?:post|office|country's (?:embassy|team)))"
+        ),
+        "hedge": c(r"\b(?:" + lx["hedges"] + r")\b"),
+        "claimv": c(r"\b(?:" + lx["claim_verbs"] + r")\b"),
+        "confirm": c(r"\b(?:" + lx["confirm_cues"] + r")\b"),
+        "say": c(r"\b(?:" + lx["say_verbs"] + r")\b"),
+        "official": c(r"\b(?:" + lx["official_roles"] + r")\b"),
+        "partial": c(lx["partial_cues"]),
+        "remain": c(
+            r"\s+(?:\w+\s+){0,2}?(?:will\s+|to\s+|would\s+)?(?:" + lx["remain_verbs"] + r")\b"
+        ),
+        "troop_after": c(
+            r"(?:\s+(?:more|additional|extra|remaining|of (?:its|their|the)|[A-Z][\w.]*|combat|"
+            r"foreign|american|british|french|us|u\.s\.|nato|coalition|international|ground|regular)){0,3}"
+            r"\s+(?:troops|soldiers|servicem[ae]n|service members|personnel|marines|paratroopers|"
+            r"military personnel|combat troops|forces)\b"
+        ),
+        "strong": c(r"-strong"),
+        "share": c(
+            r"(?P<num>\d{1,3}(?:\.\d+)?)\s?(?:%|percent|per cent)\s+of\s+(?:the\s+)?(?:(?P<adj>[A-Z]\w+)\s+)?"
+            r"(?:territory|country|land|districts)",
+            0,
+        ),
+        "count": c(
+            r"\b(?P<n>\w+)\s+(?:out\s+)?of\s+(?:the\s+)?(?P<total>\w+)\s+(?:[A-Z]\w+\s+)?"
+            r"(?:districts|provinces|provincial capitals)\b|\b(?P<n2>\d+|two|three|four|five|six|seven|"
+            r"eight|nine|ten|eleven|twelve|\w+teen|twenty)\s+(?:more\s+)?(?:[A-Z]\w+\s+)?"
+            r"(?:districts|provinces|provincial capitals)\b"
+        ),
+        "vague": c(
+            r"\b(?:(?:many|several|more|some|numerous|dozens of|a number of|other|large|key|most|"
+            r"all|the|its|their|\w+th|\d+|two|three|four|five|six|seven|eight|nine|ten)\s+){0,2}"
+            r"(?:(?:more|rural|key|remote|strategic|northern|southern|eastern|western|central|"
+            r"border|outlying|major|large|provincial)\s+){0,2}"
+            r"(?P<head>district centers|district centres|districts|provinces|provincial capitals?|"
+            r"towns|cities|villages|areas|border posts|border crossings?|border points|"
+            r"checkpoints|highways|territory|the district|the city|the town|the province|"
+            r"portions of (?:the )?territory|parts of the country)\b"
+        ),
+        "anchor_region": c(
+            r"\s+(?:in\s+)?(?:the\s+)?(?:provinces?|districts?|areas?)?\s*(?:"
+            + lx["relation_words"]
+            + r")\s+(?:the\s+)?(?:capital\s+)?"
+        ),
+        "from_indef": c(
+            r"\bfrom\s+(?:a|an|the)\s+(?:[\w\-]+\s+){0,2}?(?P<kind>province|district|base)\b"
+        ),
+        "pronoun_it": c(r"\s+(?:it|them)\b"),
+        "by_actor": c(r"\s+(?:by\s+)?"),
+        "led_by": c(
+            r"(?:led|backed|supported|trained|funded|joined|accompanied) by\s+(?:the\s+)?$"
+        ),
+        "to_before": c(r"(?:\bto|\binto|\btowards|\bhome to)\s+(?:the\s+)?$"),
+        "border_before": c(r"\bborder\b"),
+        "province_word": c(r"\bprovinces?\b(?!\s*capital)"),
+        "future_will": c(r"\bwill now\b|\bnow\b"),
+    }
+
+
+@dataclass
+class Ctx:
+    body: str
+    ref: date
+    basis: str
+    sents: list[tuple[int, int]]
+    actors: list[list[ActorMention]]
+    places: list[list[PlaceMention]]
+    anchors: dict[int, date]
+    host: str
+    in_theatre: bool
+    province_counts: dict[str, int] = field(default_factory=dict)
+    adm1_in_article: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Cand:
+    etype: str
+    actor: ActorEntry | None
+    generic: str | None
+    place: Place | None
+    sent_idx: int
+    start: int
+    end: int
+    status: str | None = None
+    change: str | None = None
+    troops: int | None = None
+    remaining: int | None = None
+    percent: float | None = None
+    deadline: DateExpr | None = None
+    event_date: DateExpr | None = None
+    default_date: bool = False
+    claim: str = "reported"
+    claimant: ActorEntry | None = None
+    counter: ActorEntry | None = None
+    share: float | None = None
+    count: int | None = None
+    partial: bool = False
+    explicit_place: bool = True
+    vague: bool = False
+
+    def score(self) -> int:
+        slots = [self.troops, self.remaining, self.percent, self.deadline, self.share, self.count]
+        return sum(x is not None for x in slots) + (1 if self.explicit_place else 0)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _place_from_entry(e: PlaceEntry, kind: str | None = None, name: str | None = None) -> Place:
+    k = knowledge()
+    kind = kind or e.kind
+    adm1, adm2 = e.adm1, e.adm2
+    if kind == "province":
+        adm2 = None
+        prov = k.provinces.get(adm1 or "")
+        if prov is not None:
+            e = prov
+    return Place(
+        name=(name or e.name)[:300],
+        kind=kind,  # type: ignore[arg-type]
+        country=e.country,
+        adm1=adm1,
+        adm2=adm2,
+        lat=e.lat,
+        lon=e.lon,
+    )
+
+
+def _resolve_place(ctx: Ctx, pm: PlaceMention, si: int) -> tuple[PlaceEntry, str] | None:
+    """Choose one gazetteer entry and a kind for a mention (disambiguation by nearby province)."""
+    k = knowledge()
+    entries = pm.entries
+    if len(entries) > 1:
+        sent_adm1 = {
+            e.adm1 for p in ctx.places[si] if p is not pm for e in p.entries if e.kind == "province"
+        }
+        pref = [e for e in entries if e.adm1 in sent_adm1] or [
+            e for e in entries if e.adm1 in ctx.adm1_in_article and e.kind != "province"
+        ]
+        if pref and len({e.adm1 for e in entries}) > 1:
+            entries = pref
+    provs = [e for e in entries if e.kind == "province"]
+    caps = [e for e in entries if e.kind == "district" and e.is_capital]
+    sites = [e for e in entries if e.kind in ("base", "border_crossing", "country")]
+    if sites:
+        return sites[0], sites[0].kind
+    a, b = ctx.sents[si]
+    sent = ctx.body[a:b]
+    if pm.hint == "province" and provs:
+        return provs[0], "province"
+    if pm.hint == "province":
+        d = entries[0]
+        if d.adm1 and d.adm1 in k.provinces:
+            return k.provinces[d.adm1], "province"
+    if provs and not caps:
+        # the province's capital may share its name ("Kandahar"): decide from context
+        cap = k.capital_of.get(provs[0].adm1 or "")
+        if cap is not None and pm.hint == "city":
+            return cap, "city"
+        if (
+            cap is not None
+            and norm(cap.name) == norm(provs[0].name)
+            and not P()["province_word"].search(sent)
+            and pm.hint != "province"
+        ):
+            return cap, "city"
+        return provs[0], "province"
+    if caps:
+        if provs and (
+            pm.hint == "province" or (pm.hint != "city" and P()["province_word"].search(sent))
+        ):
+            return provs[0], "province"
+        return caps[0], "city"
+    d = entries[0]
+    if d.kind == "district":
+        return d, "city" if pm.hint == "city" and d.is_capital else "district"
+    return d, d.kind
+
+
+def norm(s: str) -> str:
+    return re.sub(r"[^a-z]", "", s.lower())
+
+
+def _clause_bounds(ctx: Ctx, si: int, pos: int) -> tuple[int, int]:
+    a, b = ctx.sents[si]
+    cs, ce = a, b
+    for m in P()["clause"].finditer(ctx.body, a, b):
+        if m.end() <= pos:
+            cs = m.end()
+        elif m.start() >= pos:
+            ce = m.start()
+            break
+    return cs, ce
+
+
+def _resolve_actor(ctx: Ctx, am: ActorMention) -> ActorEntry | None:
+    k = knowledge()
+    if am.actor is not None:
+        return am.actor
+    if am.generic == "insurgent":
+        # the most recent armed group mentioned before, else the theatre's insurgent
+        best: ActorMention | None = None
+        for sent_actors in ctx.actors:
+            for x in sent_actors:
+                if x.start >= am.start:
+                    break
+                if x.actor is not None and x.actor.kind == "armed_group":
+                    best = x
+        if best is not None and best.actor is not None:
+            return best.actor
+        if ctx.in_theatre:
+            return k.actor_by_code.get(k.theatre["insurgent"])
+        return None
+    if am.generic == "host_forces":
+        return k.actor_by_code.get(k.theatre["forces"]) if ctx.in_theatre else None
+    return None
+
+
+def _state_of(a: ActorEntry) -> ActorEntry:
+    """Leaders, capitals and demonyms stand for the state itself."""
+    k = knowledge()
+    if a.kind == "state":
+        return k.actor_by_code.get(a.code, a)
+    return a
+
+
+def _actor_model(a: ActorEntry) -> Actor:
+    return Actor(name=a.name, code=a.code, kind=a.kind)  # type: ignore[arg-type]
+
+
+def _side(code: str) -> str:
+    return code.split("-")[0]
+
+
+# ----------------------------------------------------------------------------- article setup
+
+
+def _reference(article: Article) -> tuple[date, str]:
+    if article.published_at is not None:
+        return article.published_at.date(), "published_at"
+    dl = find_dateline(article.body)
+    if dl is not None:
+        return dl, "dateline"
+    ing = article.ingested_at or datetime.now(UTC)
+    return ing.date(), "ingestion"
+
+
+def build_ctx(article: Article) -> Ctx | None:
+    body = article.body
+    if not P()["any"].search(body):
+        return None
+    ref, basis = _reference(article)
+    sents = split_sentences(body)
+    k = knowledge()
+    actors: list[list[ActorMention]] = []
+    places: list[list[PlaceMention]] = []
+    in_theatre = False
+    counts: dict[str, int] = {}
+    for a, b in sents:
+        am, pm = scan_sentence(body, a, b)
+        actors.append(am)
+        places.append(pm)
+        for p in pm:
+            for e in p.entries:
+                if e.country == k.theatre["country"]:
+                    in_theatre = True
+                if e.kind == "province" and e.adm1:
+                    counts[e.adm1] = counts.get(e.adm1, 0) + 1
+        for x in am:
+            if x.actor is not None and x.actor.code in (k.theatre["country"], k.theatre["forces"]):
+                in_theatre = True
+    ctx = Ctx(
+        body,
+        ref,
+        basis,
+        sents,
+        actors,
+        places,
+        weekday_anchors(body, ref),
+        k.theatre["country"],
+        in_theatre,
+    )
+    ctx.province_counts = counts
+    ctx.adm1_in_article = set(counts)
+    # districts also count towards their province for "a province" anaphora
+    for pm in places:
+        for p in pm:
+            if len(p.entries) == 1 and p.entries[0].kind == "district" and p.entries[0].adm1:
+                adm1 = p.entries[0].adm1
+                ctx.province_counts[adm1] = ctx.province_counts.get(adm1, 0) + 1
+    return ctx
+
+
+# ----------------------------------------------------------------------------- cues
+
+
+def _blocked(ctx: Ctx, si: int, t0: int, t1: int, cs: int, *, kind: str) -> bool:
+    """Negation, hypotheticals, forecasts and commentary before the trigger."""
+    body = ctx.body
+    a, _ = ctx.sents[si]
+    pre = body[max(cs, t0 - 70) : t0]
+    pre_sent = body[a:t0]
+    p = P()
+    if p["neg"].search(pre):
+        return True
+    hypo = p["hypo"].search(pre)
+    if hypo:
+        word = hypo.group(0).lower()
+        if word == "would" and p["say"].search(body[a:t0]):
+            pass  # reported speech: "announced that troops would leave"
+        elif kind == "handover" and word in ("will",):
+            pass
+        else:
+            return True
+    if kind != "withdrawal" and re.search(r"\bwill\b|\bwould\b|\bgoing to\b", pre):
+        # future territorial statements are forecasts ("will now be the responsibility" is not)
+        if not re.search(r"\bwill now\b", pre):
+            return True
+    post = body[t1 : min(t1 + 30, ctx.sents[si][1])]
+    if re.match(r"^[^,.;]{0,25}\b(?:if|unless)\b", post):
+        return True
+    return bool(p["commentary"].search(pre_sent))
+
+
+def _claim(
+    ctx: Ctx, si: int, actor: ActorEntry | None, counter: ActorEntry | None, etype: str
+) -> tuple[str, ActorEntry | None]:
+    body = ctx.body
+    a, b = ctx.sents[si]
+    sent = body[a:b]
+    p = P()
+    speaker: ActorEntry | None = None
+    speaker_official = False
+    definite = True
+    verb_confirm = False
+    claimed = False
+    for m in p["say"].finditer(sent):
+        vs = a + m.start()
+        word = m.group(0).lower()
+        if word == "according to":
+            after = [x for x in ctx.actors[si] if vs < x.start <= vs + 80]
+            cand = after[0] if after else None
+            seg = body[vs : vs + 80]
+            definite = not re.match(r"according to\s+(?:a|an|one|some)\b", seg, re.I)
+        else:
+            before = [x for x in ctx.actors[si] if vs - 60 <= x.end <= vs]
+            cand = before[-1] if before else None
+            seg = body[max(a, vs - 60) : vs]
+            if p["confirm"].match(m.group(0)):
+                verb_confirm = True
+        if cand is not None:
+            speaker = _resolve_actor(ctx, cand)
+            speaker_official = bool(p["official"].search(seg)) or cand.role in ("leader", "capital")
+            break
+    for m in p["claimv"].finditer(sent):
+        before = [x for x in ctx.actors[si] if a + m.start() - 40 <= x.end <= a + m.start()]
+        if before:
+            sp = _resolve_actor(ctx, before[-1])
+            if sp is not None:
+                speaker, claimed = sp, True
+                break
+    if speaker is not None and actor is not None:
+        if etype == "withdrawal":
+            if _side(_state_of(speaker).code) == _side(actor.code) or speaker.group == actor.group:
+                return "confirmed", _state_of(speaker)
+            return "reported", None
+        if claimed or _side(speaker.code) == _side(actor.code):
+            if claimed and counter is not None and _side(speaker.code) == _side(counter.code):
+                return "confirmed", speaker
+            return "claimed", speaker
+        if (
+            counter is not None
+            and _side(speaker.code) == _side(counter.code)
+            and (verb_confirm or (speaker_official and definite))
+        ):
+            return "confirmed", speaker
+        if verb_confirm or (speaker_official and definite):
+            return "confirmed", speaker
+    return "reported", None
+
+
+def _troops(ctx: Ctx, lo: int, hi: int) -> tuple[int | None, list[tuple[int, int]]]:
+    """First troop count in body[lo:hi] that is not a 'will stay' count; plus remaining counts."""
+    body = ctx.body
+    p = P()
+    found: int | None = None
+    remaining: list[tuple[int, int]] = []
+    for s, e, val in find_numbers(body, lo, hi):
+        if not isinstance(val, int) or val <= 0 or val > 5_000_000:
+            continue
+        if p["strong"].match(body, e):
+            continue
+        ta = p["troop_after"].match(body, e, min(len(body), e + 60))
+        if not ta:
+            continue
+        if p["remain"].match(body, ta.end(), min(len(body), ta.end() + 40)):
+            remaining.append((s, val))
+            continue
+        if found is None:
+            found = val
+    return found, remaining
+
+
+def _dates_for(ctx: Ctx, lo: int, hi: int) -> list[DateExpr]:
+    return find_dates(ctx.body, lo, hi, ctx.ref, ctx.anchors)
+
+
+def _pick_dates(
+    ctx: Ctx, dates: list[DateExpr], t0: int
+) -> tuple[DateExpr | None, DateExpr | None]:
+    """(deadline, event_date) from the date expressions around a trigger."""
+    deadline = None
+    when = None
+    for d in sorted(dates, key=lambda d: abs(d.start - t0)):
+        future = d.value > ctx.ref or (d.precision != "day" and d.value.year > ctx.ref.year)
+        if (d.is_by or future) and deadline is None:
+            if d.precision == "day" and d.value < ctx.ref and not d.is_by:
+                continue
+            deadline = d
+        elif not d.is_by and not future and when is None:
+            when = d
+    return deadline, when
+
+
+# ----------------------------------------------------------------------------- places per trigger
+
+
+def _places_in(
+    ctx: Ctx, si: int, lo: int, hi: int, *, territorial: bool
+) -> list[tuple[Place, int, bool]]:
+    """Concrete places in body[lo:hi] (resolved, anchors removed, qualifiers dropped)."""
+    out: list[tuple[Place, PlaceEntry, int]] = []
+    body = ctx.body
+    actor_spans = {(x.start, x.end) for x in ctx.actors[si] if x.actor is not None}
+    for pm in ctx.places[si]:
+        if pm.start < lo or pm.start >= hi or pm.anchored:
+            continue
+        res = _resolve_place(ctx, pm, si)
+        if res is None:
+            continue
+        entry, kind = res
+        if kind == "country" and entry.country != ctx.host:
+            if territorial or (pm.start, pm.end) in actor_spans:
+                continue
+            if P()["led_by"].search(body[max(0, pm.start - 30) : pm.start]):
+                continue
+            if P()["to_before"].search(body[max(0, pm.start - 12) : pm.start]):
+                continue
+            if P()["border_before"].search(body[max(lo, pm.start - 80) : pm.start]):
+                continue
+        elif (
+            kind == "country"
+            and territorial
+            and P()["border_before"].search(body[max(lo, pm.start - 80) : pm.start])
+        ):
+            continue
+        out.append((_place_from_entry(entry, kind), entry, pm.start))
+    # drop qualifiers: a province or country whose more specific place is also listed
+    keep: list[tuple[Place, int, bool]] = []
+    for pl, _entry, pos in out:
+        if pl.kind == "country" and any(o[0].kind != "country" for o in out):
+            continue
+        if pl.kind == "province" and any(
+            o[0].adm1 == pl.adm1 and o[0].kind != "province" for o in out
+        ):
+            continue
+        if any(k_[0] == pl for k_ in keep):
+            continue
+        keep.append((pl, pos, True))
+    return keep
+
+
+def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int, bool]]:
+    body = ctx.body
+    k = knowledge()
+    out: list[tuple[Place, int, bool]] = []
+    host = k.countries.get(ctx.host)
+    pos = lo
+    while pos < hi:
+        m = P()["vague"].search(body, pos, hi)
+        if m is None:
+            break
+        pos = max(m.end(), pos + 1)
+        head = m.group("head").lower()
+        anc = P()["anchor_region"].match(body, m.end(), hi)
+        if anc:
+            after = [pm for pm in ctx.places[si] if anc.end() <= pm.start <= anc.end() + 3]
+            if after:
+                name = body[m.start() : after[0].end]
+                if "districts " in name and " in " in name:
+                    name = name.split(" in ", 1)[1]
+                out.append(
+                    (Place(name=name[:300], kind="region", country=ctx.host), m.start(), False)
+                )
+                pos = max(pos, after[0].end)
+                continue
+        if head in ("the district", "the city", "the town", "the province"):
+            want = {
+                "the district": ("district", "city"),
+                "the city": ("city",),
+                "the town": ("city", "district"),
+                "the province": ("province",),
+            }[head]
+            ref = _previous_place(ctx, si, m.start(), want)
+            if ref is not None:
+                out.append((ref, m.start(), True))
+            continue
+        if head.startswith("district"):
+            kind = "district"
+        elif head.startswith("province"):
+            kind = "province"
+        elif head.startswith("provincial capital"):
+            kind = "city"
+        elif head.startswith("border") or head == "checkpoints":
+            kind = "border_crossing" if head.startswith("border") else "country"
+        else:
+            kind = "country"
+        if host is None:
+            continue
+        if kind == "country":
+            out.append((Place(name=host.name, kind="country", country=ctx.host), m.start(), False))
+        else:
+            out.append(
+                (
+                    Place(name=body[m.start() : m.end()][:300], kind=kind, country=ctx.host),
+                    m.start(),
+                    False,
+                )
+            )  # type: ignore[arg-type]
+    return out
+
+
+def _previous_place(
+    ctx: Ctx, si: int, pos: int, kinds: tuple[str, ...] | None = None
+) -> Place | None:
+    """Nearest concrete place mentioned before `pos` (this or the two previous sentences)."""
+    for j in range(si, max(-1, si - 3), -1):
+        for pm in reversed(ctx.places[j]):
+            if pm.start >= pos or pm.anchored:
+                continue
+            res = _resolve_place(ctx, pm, j)
+            if res is None:
+                continue
+            entry, kind = res
+            if kind == "country" and entry.country != ctx.host:
+                continue
+            if (
+                kinds is None
+                or kind in kinds
+                or (kind == "district" and "city" in kinds and entry.is_capital)
+            ):
+                if kinds and "city" in kinds and entry.is_capital and kind != "city":
+                    kind = "city"
+                return _place_from_entry(entry, kind)
+    return None
+
+
+# ----------------------------------------------------------------------------- triggers
+
+
+def _withdrawal(
+    ctx: Ctx,
+    si: int,
+    m: re.Match[str],
+    gname: str,
+    out: list[Cand],
+    remain_facts: list[tuple[ActorEntry, int]],
+) -> None:
+    body = ctx.body
+    p = P()
+    k = knowledge()
+    t0, t1 = m.start(), m.end()
+    word = m.group(0).lower()
+    a, b = ctx.sents[si]
+    cs, ce = _clause_bounds(ctx, si, t0)
+    if word in ("left", "leave", "leaves", "leaving") and p["left_bad"].match(body, t1):
+        return
+    if (
+        word.startswith("exit")
+        and gname == "wv"
+        and not p["mil"].search(body, t1, min(ce, t1 + 30))
+    ):
+        return
+    if word.startswith("return") and not p["mil"].search(body, cs, t0):
+        return
+    if _blocked(ctx, si, t0, t1, cs, kind="withdrawal"):
+        return
+    # military context required, civilians/diplomats/athletes excluded
+    near_lo, near_hi = max(cs, t0 - 40), min(ce, t1 + 45)
+    mil_near = p["mil"].search(body, max(cs, t0 - 30), min(ce, t1 + 45))
+    mil_clause = p["mil"].search(body, cs, ce)
+    nonmil = p["nonmil"].search(body, near_lo, near_hi)
+    if nonmil and not mil_near:
+        return
+    pre_clause = body[cs:t0]
+    last_mil = p["last_mil"].search(body, max(a, t0 - 60), t0)
+    if p["person"].search(pre_clause) and not last_mil:
+        # "the head of US forces withdraws", "the envoy leaves" - persons, not troops
+        return
+    if gname == "wv" and not mil_clause and not word.startswith("end"):
+        return
+    if gname == "wn" and not mil_clause:
+        poss = [x for x in ctx.actors[si] if t0 - 25 <= x.end <= t0]
+        if not poss and not re.search(
+            r"\b(?:its|their|the)\s+(?:\w+\s+)?$", body[max(cs, t0 - 20) : t0]
+        ):
+            return
+    # --- actor
+    actor: ActorEntry | None = None
+    generic: str | None = None
+    mentions = ctx.actors[si]
+
+    def usable(x: ActorMention) -> bool:
+        r = _resolve_actor(ctx, x)
+        if x.generic == "foreign":
+            return True
+        if r is None or r.kind not in ("state", "coalition"):
+            return False
+        if r.code == ctx.host:
+            return False
+        return not p["led_by"].search(body[max(a, x.start - 30) : x.start])
+
+    chosen: ActorMention | None = None
+    if gname == "wn":
+        of = re.match(r"\s+of\s+", body[t1 : t1 + 6])
+        if of:
+            seg_end = min(ce, t1 + 70)
+            inside = [x for x in mentions if t1 < x.start < seg_end and usable(x)]
+            if inside:
+                chosen = inside[0]
+        if chosen is None:
+            poss = [x for x in mentions if t0 - 25 <= x.end <= t0 and usable(x)]
+            if poss:
+                chosen = poss[-1]
+    if chosen is None:
+        before = [x for x in mentions if cs <= x.start < t0 and usable(x)]
+        if not before:
+            before = [x for x in mentions if a <= x.start < t0 and usable(x)]
+        if before:
+            chosen = before[-1]
+    if chosen is None:
+        after = [x for x in mentions if t1 <= x.start < ce and usable(x)]
+        if after:
+            chosen = after[0]
+    if chosen is None:
+        return
+    if chosen.generic == "foreign":
+        generic = "foreign"
+    else:
+        r = _resolve_actor(ctx, chosen)
+        if r is None:
+            return
+        actor = _state_of(r)
+        if actor.kind == "coalition":
+            actor = k.actor_by_code.get(actor.code, actor)
+    # --- place
+    place: Place | None = None
+    explicit = True
+    plist = _places_in(ctx, si, cs, ce, territorial=False)
+    sub = [x for x in plist if x[0].kind != "country"]
+    ind = p["from_indef"].search(body, t1, min(ce, t1 + 60))
+    if sub:
+        place = max(sub, key=lambda x: KIND_RANK.get(x[0].kind, 0) * 0 + (1 if x[0].adm2 else 0))[0]
+    elif ind and ind.group("kind") == "province" and ctx.province_counts:
+        adm1 = max(ctx.province_counts.items(), key=lambda kv: kv[1])[0]
+        place = _place_from_entry(k.provinces[adm1], "province")
+    elif plist:
+        place = plist[0][0]
+    else:
+        host = k.countries.get(ctx.host)
+        place = Place(name=host.name, kind="country", country=ctx.host) if host else None
+        explicit = False
+    # --- slots
+    troops, _ = _troops(ctx, cs, ce)
+    _, rems = _troops(ctx, a, b)
+    for pos, val in rems:
+        owners = [x for x in mentions if pos <= x.start <= pos + 40 and usable(x)]
+        if owners and (r := _resolve_actor(ctx, owners[0])) is not None:
+            remain_facts.append((_state_of(r), val))
+    percent: float | None = None
+    pm = re.search(
+        r"(\d{1,3}(?:\.\d+)?)\s?(?:%|percent|per cent)\s+(?:\w+\s+){0,2}?(?:effective|complete|completed|done|finished|over)\b",
+        body[cs:ce],
+    )
+    if pm:
+        percent = min(100.0, float(pm.group(1)))
+    dates = _dates_for(ctx, t1, min(b, t1 + 140)) + _dates_for(ctx, max(cs, t0 - 40), t0)
+    deadline, when = _pick_dates(ctx, dates, t0)
+    pre = body[max(cs, t0 - 60) : t0]
+    post = body[t1 : min(ce, t1 + 40)]
+    if (
+        p["ongoing"].search(pre)
+        or re.search(r"\bunder ?way\b|\beffective\b|\bin progress\b", post)
+        or percent is not None
+    ):
+        status = "ongoing"
+    elif p["announce"].search(body[cs:t0]) or (deadline is not None and deadline.value >= ctx.ref):
+        status = "announced"
+    elif p["completed"].search(pre) or p["completed"].search(post) or last_mil:
+        status = "completed"
+    elif gname == "wn":
+        status = "ongoing"
+    elif re.match(r"(?:is|are)\s", body[max(cs, t0 - 4) : t0]):
+        status = "ongoing"
+    else:
+        status = "completed"
+    if status != "announced" and deadline is not None and not deadline.is_by:
+        deadline = None
+    c = Cand(
+        "withdrawal",
+        actor,
+        generic,
+        place,
+        si,
+        a,
+        b,
+        status=status,
+        troops=troops,
+        percent=percent,
+        deadline=deadline,
+        event_date=when,
+    )
+    c.explicit_place = explicit
+    c.default_date = when is None and status != "announced"
+    c.claim, c.claimant = (
+        _claim(ctx, si, actor, None, "withdrawal") if actor else ("reported", None)
+    )
+    out.append(c)
+
+
+def _territorial(
+    ctx: Ctx, si: int, m: re.Match[str], gname: str, trig_starts: list[int], out: list[Cand]
+) -> None:
+    body = ctx.body
+    p = P()
+    k = knowledge()
+    t0, t1 = m.start(), m.end()
+    a, b = ctx.sents[si]
+    cs, ce = _clause_bounds(ctx, si, t0)
+    kind = {
+        "ga": "gain",
+        "gp": "gain",
+        "gt": "gain",
+        "ha": "hold",
+        "hp": "hold",
+        "ct": "contest",
+        "ho": "handover",
+    }[gname]
+    if _blocked(ctx, si, t0, t1, cs, kind=kind):
+        return
+    mentions = ctx.actors[si]
+    nxt = min([s for s in trig_starts if s > t0] + [ce])
+    obj_hi = nxt
+    change = kind
+    attempt = re.search(
+        r"\b(?:attempt(?:s|ed|ing)? to|trying to|tries to|tried to|bid to|effort to|counter-?offensive)\b",
+        body[max(cs, t0 - 60) : t0],
+        re.I,
+    ) or re.search(r"counter-?offensive", body[a:t0], re.I)
+
+    def conflict_party(x: ActorMention) -> ActorEntry | None:
+        r = _resolve_actor(ctx, x)
+        if r is None:
+            return None
+        return r
+
+    actor: ActorEntry | None = None
+    counter: ActorEntry | None = None
+    places: list[tuple[Place, int, bool]] = []
+    passive = gname in ("gp", "gt", "hp")
+    if gname == "ho":
+        to = [x for x in mentions if t1 <= x.start < min(b, t1 + 80)]
+        giver = [x for x in mentions if cs <= x.start < t0]
+        rec = to[0] if to else None
+        if rec is None:
+            return
+        actor = conflict_party(rec)
+        if actor is None:
+            return
+        g = conflict_party(giver[-1]) if giver else None
+        if g is None:
+            others = [
+                conflict_party(x)
+                for x in mentions
+                if x is not rec and not p["led_by"].search(body[max(a, x.start - 30) : x.start])
+            ]
+            others2 = [
+                o
+                for o in others
+                if o is not None
+                and _side(o.code) != _side(actor.code)
+                and o.kind in ("state", "coalition", "state_forces")
+            ]
+            g = others2[0] if others2 else None
+        counter = _state_of(g) if g else None
+        if actor.kind == "armed_group":
+            change = "gain"
+        elif actor.kind not in ("state_forces", "state"):
+            return
+        places = _places_in(ctx, si, cs, t0, territorial=True) + _places_in(
+            ctx, si, t1, min(b, t1 + 120), territorial=True
+        )
+    elif passive:
+        by = [x for x in mentions if t1 <= x.start <= t1 + 25]
+        if not by:
+            return
+        actor = conflict_party(by[0])
+        places = _places_in(ctx, si, cs, t0, territorial=True) + _vague_places(ctx, si, cs, t0)
+        if not places:
+            prev = _previous_place(ctx, si, cs)
+            if prev is not None and re.match(r"\s*(?:which|that|it)\b", body[cs : cs + 10]):
+                places = [(prev, cs, True)]
+    else:
+        before = [x for x in mentions if cs <= x.start < t0 and conflict_party(x) is not None]
+        if not before:
+            before = [x for x in mentions if a <= x.start < t0 and conflict_party(x) is not None]
+        if kind == "contest":
+            firsts = [
+                x
+                for x in mentions
+                if conflict_party(x) is not None
+                and (conflict_party(x).kind in ("armed_group", "state_forces"))
+            ]  # type: ignore[union-attr]
+            if firsts:
+                before = [firsts[0]]
+            elif ctx.in_theatre:
+                ins = k.actor_by_code.get(k.theatre["insurgent"])
+                actor = ins
+        if before:
+            actor = conflict_party(before[-1])
+        if p["pronoun_it"].match(body, t1):
+            prev = _previous_place(ctx, si, t0)
+            places = [(prev, t1, True)] if prev else []
+        else:
+            if kind == "contest":
+                obj_hi = ce
+            places = _places_in(ctx, si, t1, obj_hi, territorial=True) + _vague_places(
+                ctx, si, t1, obj_hi
+            )
+            sm = p["share"].search(body, t1, obj_hi)
+            if sm:
+                adj = sm.group("adj")
+                code = ctx.host
+                if adj:
+                    acts = k.actors.get(adj.lower())
+                    if acts and acts[0].kind == "state":
+                        code = acts[0].code
+                cn = k.countries.get(code)
+                places = [
+                    (
+                        Place(name=cn.name if cn else code, kind="territory_share", country=code),
+                        sm.start(),
+                        True,
+                    )
+                ]
+        if kind == "hold" and gname == "ha" and m.group(0).lower().startswith("hold"):
+            places = [x for x in places if x[1] <= t1 + 15]
+        if kind == "contest" or m.group(0).lower().startswith("ent"):
+            places = [x for x in places if x[2] and x[0].kind not in ("country", "territory_share")]
+        if attempt and kind == "gain":
+            change = "contest"
+        if kind == "gain" and p["partial"].search(body, t1, obj_hi):
+            change = "contest"
+    if actor is None or not places:
+        return
+    if actor.kind == "state" and actor.code == ctx.host:
+        forces = k.actor_by_code.get(k.theatre["forces"])
+        actor = forces or actor
+    # concrete places beat vague ones
+    concrete = [x for x in places if x[2]]
+    if concrete:
+        places = concrete
+    else:
+        places = [max(places, key=lambda x: KIND_RANK.get(x[0].kind, 0))]
+    if counter is None and ctx.in_theatre and change in ("gain", "contest"):
+        if actor.kind == "armed_group":
+            counter = k.actor_by_code.get(k.theatre["forces"])
+        elif actor.kind == "state_forces":
+            counter = k.actor_by_code.get(k.theatre["insurgent"])
+    share = None
+    count = None
+    sm2 = p["share"].search(body, a, b)
+    if sm2 and any(x[0].kind == "territory_share" for x in places):
+        share = float(sm2.group("num"))
+    cm = p["count"].search(body, a, b)
+    if cm:
+        tok = cm.group("n") or cm.group("n2")
+        val = parse_number(tok) if tok else None
+        if val is None and tok and tok.lower() in ORDINALS:
+            val = None
+        if isinstance(val, int):
+            count = val
+    hedge = p["hedge"].search(body, a, b)
+    claim, claimant = _claim(ctx, si, actor, counter, "territorial_control")
+    if claim == "reported" and hedge:
+        claim = "reported"
+    dates = _dates_for(ctx, a, b)
+    _, when = _pick_dates(ctx, dates, t0)
+    for pl, _pos, is_concrete in places:
+        c = Cand(
+            "territorial_control",
+            actor,
+            None,
+            pl,
+            si,
+            a,
+            b,
+            change=change,
+            counter=counter,
+            share=share if pl.kind == "territory_share" else None,
+            count=count,
+            event_date=when,
+            claim=claim,
+            claimant=claimant,
+        )
+        c.partial = change == "contest" and kind == "gain"
+        c.default_date = when is None
+        c.vague = not is_concrete
+        out.append(c)
+
+
+# ----------------------------------------------------------------------------- assembly
+
+
+def _event_id(article_id: str, *parts: str) -> str:
+    h = hashlib.sha1("\x1f".join([article_id, *parts]).encode("utf-8")).hexdigest()[:20]
+    return f"ev-{h}"
+
+
+def _loc_key(pl: Place | None) -> str:
+    if pl is None:
+        return "none"
+    return pl.key
+
+
+def run(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
+    ctx = build_ctx(article)
+    if ctx is None:
+        return []
+    body = ctx.body
+    p = P()
+    cands: list[Cand] = []
+    remain_facts: list[tuple[ActorEntry, int]] = []
+    for si, (a, b) in enumerate(ctx.sents):
+        matches = list(p["trig"].finditer(body, a, b))
+        if not matches:
+            continue
+        starts = [m.start() for m in matches]
+        for m in matches:
+            g = m.lastgroup or ""
+            if g in ("wv", "wn"):
+                _withdrawal(ctx, si, m, g, cands, remain_facts)
+            else:
+                _territorial(ctx, si, m, g, starts, cands)
+    return assemble(article, ctx, cands, remain_facts)
+
+
+def _date_fields(ctx: Ctx, c: Cand) -> tuple[date | None, str]:
+    if c.event_date is not None:
+        return c.event_date.value, c.event_date.precision
+    if c.default_date:
+        a, b = ctx.sents[c.sent_idx]
+        # background history must not be dated to the reference day
+        if re.search(r"\b(?:19[5-9]\d|20[0-4]\d)\b", ctx.body[a:b]):
+            return None, "unknown"
+        return ctx.ref, "day"
+    return None, "unknown"
+
+
+def assemble(
+    article: Article, ctx: Ctx, cands: list[Cand], remain_facts: list[tuple[ActorEntry, int]]
+) -> list[WithdrawalEvent | TerritorialControlEvent]:
+    k = knowledge()
+    # ---- withdrawals: one per sentence per actor (most specific place), then per actor+place
+    wd = [c for c in cands if c.etype == "withdrawal" and c.actor is not None]
+    generic = [c for c in cands if c.etype == "withdrawal" and c.actor is None]
+    per_sent: dict[tuple[int, str], Cand] = {}
+    for c in wd:
+        assert c.actor is not None
+        key = (c.sent_idx, c.actor.group or c.actor.code)
+        prev = per_sent.get(key)
+        if prev is None:
+            per_sent[key] = c
+        else:
+            per_sent[key] = _merge_w(prev, c)
+    groups: dict[tuple[str, str], Cand] = {}
+    order: list[tuple[str, str]] = []
+    for c in per_sent.values():
+        assert c.actor is not None
+        pl = c.place
+        lk = (pl.adm1 or f"{pl.country}:{pl.kind}") if pl else "none"
+        key = (c.actor.group or c.actor.code, lk)
+        if key in groups:
+            groups[key] = _merge_w(groups[key], c)
+        else:
+            groups[key] = c
+            order.append(key)
+    for actor_e, val in remain_facts:
+        for key in order:
+            c = groups[key]
+            if (
+                c.actor is not None
+                and c.actor.code == actor_e.code
+                and c.remaining is None
+                and (c.place is None or c.place.kind == "country")
+            ):
+                c.remaining = val
+                break
+    for g in generic:
+        for key in order:
+            c = groups[key]
+            if (
+                c.place
+                and g.place
+                and c.place.country == g.place.country
+                and c.place.kind == g.place.kind
+            ):
+                if c.deadline is None and g.deadline is not None:
+                    c.deadline = g.deadline
+                if c.event_date is None and g.event_date is not None:
+                    c.event_date = g.event_date
+    events: list[WithdrawalEvent | TerritorialControlEvent] = []
+    aid = article.article_id
+    pub = article.published_at.isoformat() if article.published_at else None
+    for key in order:
+        c = groups[key]
+        assert c.actor is not None
+        ev_date, prec = _date_fields(ctx, c)
+        a, b = ctx.sents[c.sent_idx]
+        slots = sum(x is not None for x in (c.troops, c.remaining, c.percent, c.deadline))
+        events.append(
+            WithdrawalEvent(
+                event_id=_event_id(aid, "withdrawal", c.actor.code, _loc_key(c.place)),
+                article_id=aid,
+                source=article.source,
+                published_at=pub,
+                date_basis=ctx.basis,  # type: ignore[arg-type]
+                event_date=ev_date,
+                date_precision=prec,  # type: ignore[arg-type]
+                actor=_actor_model(c.actor),
+                location=c.place,
+                claim_status=c.claim,  # type: ignore[arg-type]
+                claimant=_actor_model(c.claimant) if c.claimant else None,
+                evidence=Evidence(text=ctx.body[a:b], start=a, end=b),
+                confidence=round(
+                    min(0.95, 0.6 + 0.07 * slots + (0.05 if c.explicit_place else 0)), 2
+                ),
+                status=c.status,  # type: ignore[arg-type]
+                troops=c.troops,
+                remaining_troops=c.remaining,
+                percent_complete=c.percent,
+                deadline=c.deadline.value if c.deadline else None,
+                deadline_precision=c.deadline.precision if c.deadline else None,  # type: ignore[arg-type]
+            )
+        )
+    # ---- territorial control: one per actor + place
+    tc = [c for c in cands if c.etype == "territorial_control" and c.actor is not None]
+    # vague places are dropped when the same actor has a concrete place in the same sentence
+    concrete_sents = {(c.sent_idx, c.actor.code) for c in tc if not c.vague and c.actor}
+    tgroups: dict[tuple[str, str], Cand] = {}
+    torder: list[tuple[str, str]] = []
+    for c in tc:
+        assert c.actor is not None
+        if c.vague and (c.sent_idx, c.actor.code) in concrete_sents:
+            continue
+        key = (c.actor.code, _loc_key(c.place))
+        if c.place and c.place.kind == "region":
+            key = (c.actor.code, f"{c.place.country}:region")
+        if key in tgroups:
+            tgroups[key] = _merge_t(tgroups[key], c)
+        else:
+            tgroups[key] = c
+            torder.append(key)
+    for key in torder:
+        c = tgroups[key]
+        assert c.actor is not None
+        ev_date, prec = _date_fields(ctx, c)
+        a, b = ctx.sents[c.sent_idx]
+        events.append(
+            TerritorialControlEvent(
+                event_id=_event_id(aid, "territorial_control", c.actor.code, _loc_key(c.place)),
+                article_id=aid,
+                source=article.source,
+                published_at=pub,
+                date_basis=ctx.basis,  # type: ignore[arg-type]
+                event_date=ev_date,
+                date_precision=prec,  # type: ignore[arg-type]
+                actor=_actor_model(c.actor),
+                location=c.place,
+                claim_status=c.claim,  # type: ignore[arg-type]
+                claimant=_actor_model(c.claimant) if c.claimant else None,
+                evidence=Evidence(text=ctx.body[a:b], start=a, end=b),
+                confidence=round(
+                    0.55
+                    if c.vague
+                    else 0.7
+                    + (
+                        0.1
+                        if c.place and (c.place.adm1 or c.place.kind == "territory_share")
+                        else 0
+                    ),
+                    2,
+                ),
+                change=c.change,  # type: ignore[arg-type]
+                counter_actor=_actor_model(c.counter) if c.counter else None,
+                territory_share_percent=c.share,
+                place_count=c.count,
+            )
+        )
+    _ = k
+    return events
+
+
+def _merge_w(x: Cand, y: Cand) -> Cand:
+    """Combine two mentions of one withdrawal: slots from both, evidence from the richer one."""
+    best, other = (x, y) if x.score() >= y.score() else (y, x)
+    status_x = x.status or "announced"
+    status_y = y.status or "announced"
+    merged = Cand(**{f: getattr(best, f) for f in best.__dataclass_fields__})
+    merged.status = status_x if STATUS_RANK[status_x] >= STATUS_RANK[status_y] else status_y
+    for f in ("troops", "remaining", "percent", "deadline", "event_date"):
+        if getattr(merged, f) is None:
+            setattr(merged, f, getattr(other, f))
+    if (
+        other.place
+        and merged.place
+        and other.place.kind != "country"
+        and merged.place.kind == "country"
+    ) or merged.place is None:
+        merged.place = other.place
+        merged.explicit_place = other.explicit_place or merged.explicit_place
+    rank = {"reported": 0, "claimed": 1, "disputed": 1, "confirmed": 2}
+    if rank[other.claim] > rank[merged.claim]:
+        merged.claim, merged.claimant = other.claim, other.claimant
+    merged.default_date = merged.default_date and other.default_date
+    return merged
+
+
+def _merge_t(x: Cand, y: Cand) -> Cand:
+    best, other = (x, y) if x.score() >= y.score() else (y, x)
+    merged = Cand(**{f: getattr(best, f) for f in best.__dataclass_fields__})
+    if x.partial or y.partial:
+        merged.change = "contest"
+    else:
+        merged.change = x.change
+    for f in ("share", "count", "counter", "event_date", "claimant"):
+        if getattr(merged, f) is None:
+            setattr(merged, f, getattr(other, f))
+    rank = {"reported": 0, "claimed": 1, "disputed": 1, "confirmed": 2}
+    if rank[other.claim] > rank[merged.claim]:
+        merged.claim, merged.claimant = other.claim, other.claimant
+    return merged
+
+
+def extract_safe(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
+    try:
+        return run(article)
+    except Exception:  # pragma: no cover - extraction must never take the pipeline down
+        import logging
+
+        logging.getLogger(__name__).exception("extraction failed for %s", article.id)
+        return []
+
+
+_ = Any
