@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     kafka_sasl_password: str | None = None
     kafka_ssl_cafile: str | None = None
     kafka_request_timeout_ms: int = 15_000
+    kafka_bootstrap_timeout_ms: int = 10_000
 
     # The local broker managed by `frontline kafka`.
     kafka_home: Path = PROJECT_ROOT / "infra" / "kafka"

@@ -33,6 +33,7 @@ def _common(settings: Settings) -> dict[str, Any]:
     return {
         "bootstrap_servers": settings.bootstrap.split(","),
         "request_timeout_ms": settings.kafka_request_timeout_ms,
+        "bootstrap_timeout_ms": settings.kafka_bootstrap_timeout_ms,
         **security_config(settings),
     }
 
@@ -44,6 +45,23 @@ def _unavailable(settings: Settings, exc: Exception) -> BrokerUnavailable:
         else "check FRONTLINE_KAFKA_BOOTSTRAP"
     )
     return BrokerUnavailable(f"no Kafka broker reachable at {settings.bootstrap} ({exc}); {hint}")
+
+
+def _handshake_failed(settings: Settings, exc: Exception) -> BrokerUnavailable:
+    """TCP works but Kafka's handshake does not: almost always security settings."""
+    if settings.kafka_sasl_mechanism:
+        hint = (
+            f"authentication as {settings.kafka_sasl_username!r} with "
+            f"{settings.kafka_sasl_mechanism} failed or timed out: check "
+            "FRONTLINE_KAFKA_SASL_USERNAME, FRONTLINE_KAFKA_SASL_PASSWORD, "
+            "FRONTLINE_KAFKA_SASL_MECHANISM"
+        )
+    else:
+        hint = "check FRONTLINE_KAFKA_SECURITY_PROTOCOL (does the listener require SASL or TLS?)"
+    return BrokerUnavailable(
+        f"the broker at {settings.bootstrap} accepts connections but the Kafka handshake "
+        f"failed ({exc}); {hint}"
+    )
 
 
 def check_reachable(settings: Settings, timeout: float = 3.0) -> None:
@@ -77,7 +95,7 @@ def make_producer(settings: Settings, **overrides: Any) -> KafkaProducer:
     try:
         return KafkaProducer(**cfg)
     except KafkaTimeoutError as exc:
-        raise _unavailable(settings, exc) from exc
+        raise _handshake_failed(settings, exc) from exc
 
 
 def make_consumer(settings: Settings, **overrides: Any) -> KafkaConsumer:
@@ -92,7 +110,7 @@ def make_consumer(settings: Settings, **overrides: Any) -> KafkaConsumer:
     try:
         return KafkaConsumer(**cfg)
     except KafkaTimeoutError as exc:
-        raise _unavailable(settings, exc) from exc
+        raise _handshake_failed(settings, exc) from exc
 
 
 def make_admin(settings: Settings) -> KafkaAdminClient:
@@ -100,7 +118,7 @@ def make_admin(settings: Settings) -> KafkaAdminClient:
     try:
         return KafkaAdminClient(**_common(settings), client_id="frontline-admin")
     except KafkaTimeoutError as exc:
-        raise _unavailable(settings, exc) from exc
+        raise _handshake_failed(settings, exc) from exc
 
 
 def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> list[str]:
