@@ -232,9 +232,14 @@ def find_dateline(body: str) -> date | None:
         return None
 
 
+_WD_MON = re.compile(rf"{_WD},?\s+(?:the\s+)?{_MON}")
+
+
 def weekday_anchors(text: str, ref: date) -> dict[int, date]:
     """Explicit "Monday, July 12" dates in an article: a later bare "Monday" means that day."""
     anchors: dict[int, date] = {}
+    if not _WD_MON.search(text, 0, min(len(text), 50_000)):
+        return anchors
     for d in find_dates(text, 0, min(len(text), 50_000), ref):
         if d.precision == "day":
             frag = text[d.start : d.end].split(",")[0].strip().lower()

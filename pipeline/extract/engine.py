@@ -24,7 +24,7 @@ KIND_RANK = {
 
 
 @lru_cache(maxsize=1)
-def P() -> dict[str, re.Pattern[str]]:  # noqa: N802 - short accessor
+def P() -> dict[str, re.Pattern[str]]:
     lx = knowledge().lexicon
     i = re.IGNORECASE
 
@@ -141,6 +141,7 @@ class Ctx:
     host: str
     in_theatre: bool
     province_counts: dict[str, int] = field(default_factory=dict)
+    date_cache: dict[int, list[DateExpr]] = field(default_factory=dict)
     adm1_in_article: set[str] = field(default_factory=set)
 
 
@@ -474,7 +475,39 @@ def _troops(ctx: Ctx, lo: int, hi: int) -> tuple[int | None, list[tuple[int, int
 
 
 def _dates_for(ctx: Ctx, lo: int, hi: int) -> list[DateExpr]:
-    return find_dates(ctx.body, lo, hi, ctx.ref, ctx.anchors)
+    """Date expressions starting in body[lo:hi], computed once per sentence."""
+    out: list[DateExpr] = []
+    for si, (a, b) in enumerate(ctx.sents):
+        if b <= lo or a >= hi:
+            continue
+        cached = ctx.date_cache.get(si)
+        if cached is None:
+            cached = find_dates(ctx.body, a, b, ctx.ref, ctx.anchors)
+            ctx.date_cache[si] = cached
+        out.extend(d for d in cached if lo <= d.start < hi)
+    return out
+
+
+# First three letters of every word that can start a trigger; other words are skipped.
+_TRIGGER_PREFIXES = frozenset(
+    ["wit", "pul", "lea", "lef", "dep", "ret", "bri", "bro", "exi", "clo", "end", "dra", "cap", "sei", "tak", "too", "ove", "rec", "con", "sto", "lib", "fal", "fel", "han", "tra", "sec", "res", "ass", "hel", "und", "in", "reg", "gai", "ent", "mai", "kee", "kep", "has", "had", "hav", "hol", "sti", "fig", "cla", "bat", "bes", "sie", "cou", "off", "to", "ful", "eff"]
+)
+_WORD = re.compile(r"\b[A-Za-z]{2,}")
+
+
+def _triggers(body: str, a: int, b: int) -> list[re.Match[str]]:
+    trig = P()["trig"]
+    out: list[re.Match[str]] = []
+    last_end = a
+    for w in _WORD.finditer(body, a, b):
+        s0 = w.start()
+        if s0 < last_end or w.group(0)[:3].lower() not in _TRIGGER_PREFIXES:
+            continue
+        m = trig.match(body, s0, b)
+        if m is not None:
+            out.append(m)
+            last_end = m.end()
+    return out
 
 
 def _pick_dates(
@@ -770,9 +803,7 @@ def _withdrawal(
         status = "announced"
     elif p["completed"].search(pre) or p["completed"].search(post) or last_mil:
         status = "completed"
-    elif gname == "wn":
-        status = "ongoing"
-    elif re.match(r"(?:is|are)\s", body[max(cs, t0 - 4) : t0]):
+    elif gname == "wn" or re.match(r"(?:is|are)\s", body[max(cs, t0 - 4) : t0]):
         status = "ongoing"
     else:
         status = "completed"
@@ -1014,7 +1045,7 @@ def run(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
     cands: list[Cand] = []
     remain_facts: list[tuple[ActorEntry, int]] = []
     for si, (a, b) in enumerate(ctx.sents):
-        matches = list(p["trig"].finditer(body, a, b))
+        matches = _triggers(body, a, b)
         if not matches:
             continue
         starts = [m.start() for m in matches]

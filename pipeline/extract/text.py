@@ -6,11 +6,7 @@ import re
 
 # Abbreviations after which a period does not end a sentence.
 _ABBREVIATIONS = frozenset(
-    """
-    u.s u.k u.n e.u mr mrs ms dr gen lt col maj capt sgt adm cmdr brig st no vs etc
-    jan feb mar apr jun jul aug sep sept oct nov dec inc ltd co corp jr sr prof rep sen
-    gov pres dept est approx fig i.e e.g u.s.a a.m p.m
-    """.split()
+    ["u.s", "u.k", "u.n", "e.u", "mr", "mrs", "ms", "dr", "gen", "lt", "col", "maj", "capt", "sgt", "adm", "cmdr", "brig", "st", "no", "vs", "etc", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "inc", "ltd", "co", "corp", "jr", "sr", "prof", "rep", "sen", "gov", "pres", "dept", "est", "approx", "fig", "i.e", "e.g", "u.s.a", "a.m", "p.m"]
 )
 
 _BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s)|\n\s*")
