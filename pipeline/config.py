@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -52,6 +53,7 @@ class Settings(BaseSettings):
 
     # Extraction.
     max_article_bytes: int = 1_000_000
+    languages: list[str] = ["en"]  # article languages the extractor's lexicons cover
 
     @property
     def local_bootstrap(self) -> str:
@@ -78,5 +80,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
     for name, value in settings.model_dump().items():
         if value is None:
             continue
-        env[f"FRONTLINE_{name.upper()}"] = str(value)
+        # pydantic-settings reads complex values as JSON.
+        text = json.dumps(value) if isinstance(value, list | dict) else str(value)
+        env[f"FRONTLINE_{name.upper()}"] = text
     return env

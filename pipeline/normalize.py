@@ -5,7 +5,9 @@ No Kafka or Faust here: the agent hands in bytes and a time, and sends what come
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +21,9 @@ AnyEvent = WithdrawalEvent | TerritorialControlEvent
 Extractor = Callable[[Article], list[AnyEvent]]
 
 MAX_JSON_DEPTH = 32
+# Share of the body inside <...> tags above which we ask for plain text instead of guessing.
+MAX_MARKUP_SHARE = 0.2
+_TAG = re.compile(r"<[A-Za-z!/][^<>]{0,500}>")
 
 
 class RejectedArticle(Exception):
@@ -46,6 +51,7 @@ class Outcome:
     article_id: str | None
     records: list[OutRecord] = field(default_factory=list)
     rejection: RejectedArticle | None = None
+    digest: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -77,7 +83,24 @@ def _depth(value: Any, limit: int) -> int:
     return deepest
 
 
-def parse_article(raw: bytes, *, max_bytes: int, received_at: datetime) -> Article:
+def markup_share(text: str) -> float:
+    """Fraction of characters that sit inside HTML/XML tags."""
+    if "<" not in text:
+        return 0.0
+    return sum(len(m.group(0)) for m in _TAG.finditer(text)) / len(text)
+
+
+def body_digest(article: Article) -> str:
+    return hashlib.sha256(article.body.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def parse_article(
+    raw: bytes,
+    *,
+    max_bytes: int,
+    received_at: datetime,
+    languages: Collection[str] = ("en",),
+) -> Article:
     """Decode and validate one raw record into an Article, or raise RejectedArticle."""
     if raw is None or len(raw) == 0:
         raise RejectedArticle("decode", "EmptyPayload", "the record has no value")
@@ -113,6 +136,21 @@ def parse_article(raw: bytes, *, max_bytes: int, received_at: datetime) -> Artic
             for err in exc.errors()[:5]
         )
         raise RejectedArticle("validate", "ValidationError", problems) from exc
+    primary = article.language.split("-")[0].lower()
+    if languages and primary not in languages:
+        raise RejectedArticle(
+            "validate",
+            "UnsupportedLanguage",
+            f"language {article.language!r} is not supported by the extractor "
+            f"(supported: {', '.join(sorted(languages))}); translate it or add a lexicon",
+        )
+    share = markup_share(article.body)
+    if share > MAX_MARKUP_SHARE:
+        raise RejectedArticle(
+            "validate",
+            "MarkupBody",
+            f"{share:.0%} of the body is HTML/XML markup; publish the article's plain text",
+        )
     return article
 
 
@@ -126,12 +164,30 @@ def normalize(
     extractor: Extractor,
     received_at: datetime,
     max_bytes: int,
+    languages: Collection[str] = ("en",),
+    seen_digest: Callable[[str], str | None] | None = None,
 ) -> Outcome:
-    """Validate, extract and serialise. Never raises: failures become a rejection."""
+    """Validate, extract and serialise. Never raises: failures become a rejection.
+
+    `seen_digest(article_id)` returns the body digest an id was first seen with, so that
+    re-publishing the same article is harmless but reusing an id for another text is caught.
+    """
     article_id: str | None = None
     try:
-        article = parse_article(raw, max_bytes=max_bytes, received_at=received_at)
+        article = parse_article(
+            raw, max_bytes=max_bytes, received_at=received_at, languages=languages
+        )
         article_id = article.article_id
+        digest = body_digest(article)
+        if seen_digest is not None:
+            previous = seen_digest(article_id)
+            if previous is not None and previous != digest:
+                raise RejectedArticle(
+                    "validate",
+                    "DuplicateId",
+                    f"id {article_id!r} was already used for a different article body; "
+                    "give each article its own id (or omit it to derive one)",
+                )
         if article.published_at is None:
             # The extractor may still find a dateline; ingestion time is the last resort.
             article = article.model_copy(update={"ingested_at": received_at})
@@ -151,7 +207,7 @@ def normalize(
             ]
         except Exception as exc:
             raise RejectedArticle("serialize", type(exc).__name__, str(exc)) from exc
-        return Outcome(article_id=article_id, records=records)
+        return Outcome(article_id=article_id, records=records, digest=digest)
     except RejectedArticle as rej:
         return Outcome(article_id=article_id, rejection=rej)
 

@@ -32,7 +32,12 @@ def register(rt: Runtime) -> None:
         "territorial_control": rt.topics[T.EVENTS_CONTROL],
     }
     max_bytes = rt.settings.max_article_bytes
+    languages = frozenset(lang.lower() for lang in rt.settings.languages)
     stats = rt.stats
+    # id -> body digest. `articles` is keyed by id, so each id's entry lives on its partition.
+    digests = app.Table(
+        "article-digests", key_type=str, value_type=str, partitions=rt.settings.topic_partitions
+    )
 
     @app.agent(articles, name="normalize", concurrency=1)
     async def normalize_agent(stream: Any) -> None:
@@ -58,7 +63,17 @@ def register(rt: Runtime) -> None:
                 stats["dlq"] += 1
 
     async def _process(msg: Any, now: Any) -> None:
-        outcome = normalize(msg.value, extractor=extract, received_at=now, max_bytes=max_bytes)
+        outcome = normalize(
+            msg.value,
+            extractor=extract,
+            received_at=now,
+            max_bytes=max_bytes,
+            languages=languages,
+            seen_digest=digests.get,
+        )
+        first_time = outcome.article_id and digests.get(outcome.article_id) is None
+        if outcome.ok and outcome.digest and first_time:
+            digests[outcome.article_id] = outcome.digest
         article_key = (outcome.article_id or "").encode() or msg.key
         for rec in outcome.records:
             await out[rec.stream].send(

@@ -90,3 +90,43 @@ def test_dlq_headers_and_ledger_say_where_and_why() -> None:
         ledger_record(out, topic="articles", partition=1, offset=7, processed_at=NOW)
     )
     assert entry["outcome"] == "dlq" and entry["source_offset"] == 7
+
+
+def test_unsupported_language_and_markup_bodies_are_rejected_with_advice() -> None:
+    ps = run(b'{"body": "\\u0637\\u0627\\u0644\\u0628\\u0627\\u0646", "language": "ps"}')
+    assert ps.rejection is not None and ps.rejection.error_class == "UnsupportedLanguage"
+    assert "supported: en" in ps.rejection.message
+    html = orjson.dumps({"body": "<div><p class='x'>Taliban</p><script>var a=1;</script></div>"})
+    out = run(html)
+    assert out.rejection is not None and out.rejection.error_class == "MarkupBody"
+    # A stray comparison sign is not markup.
+    assert run(b'{"body": "Troops < 400 remain, a > b."}').ok
+
+
+def test_republishing_is_harmless_but_reusing_an_id_for_new_text_is_rejected() -> None:
+    seen: dict[str, str] = {}
+    first = normalize(
+        b'{"id": "dup", "body": "one"}',
+        extractor=one_event,
+        received_at=NOW,
+        max_bytes=1000,
+        seen_digest=seen.get,
+    )
+    assert first.ok and first.digest
+    seen["dup"] = first.digest
+    again = normalize(
+        b'{"id": "dup", "body": "one"}',
+        extractor=one_event,
+        received_at=NOW,
+        max_bytes=1000,
+        seen_digest=seen.get,
+    )
+    assert again.ok and [r.event_id for r in again.records] == [r.event_id for r in first.records]
+    other = normalize(
+        b'{"id": "dup", "body": "two"}',
+        extractor=one_event,
+        received_at=NOW,
+        max_bytes=1000,
+        seen_digest=seen.get,
+    )
+    assert other.rejection is not None and other.rejection.error_class == "DuplicateId"

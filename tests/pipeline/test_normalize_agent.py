@@ -81,6 +81,15 @@ BAD_INPUTS: dict[str, tuple[bytes, str]] = {
     "invalid-utf8": (b'{"body": "\xff\xfe"}', "InvalidUtf8"),
     "oversized": (orjson.dumps({"body": "x" * 1_100_000}), "PayloadTooLarge"),
     "bad-date": (b'{"body": "text", "published_at": "yesterday"}', "ValidationError"),
+    "binary-junk": (bytes(range(256)) * 4, "InvalidUtf8"),
+    "deeply-nested": (b'{"body": "x", "meta": ' + b"[" * 100 + b"]" * 100 + b"}", "TooDeep"),
+    "huge-number": (b'{"body": "x", "n": 1' + b"0" * 400 + b"}", "InvalidJson"),
+    "html-laden": (
+        orjson.dumps({"body": "<html><body><div class='a'><p>Taliban</p></div></body></html>"}),
+        "MarkupBody",
+    ),
+    "non-english": (orjson.dumps({"body": "طالبان کابل", "language": "ps"}), "UnsupportedLanguage"),
+    "null-bytes": (b'{"body": "a\u0000b"}', "ValidationError"),
 }
 
 
@@ -90,15 +99,24 @@ def test_invalid_inputs_land_in_the_dlq_with_reasons(
     client, worker = running
     for name, (raw, _) in BAD_INPUTS.items():
         client.publish_raw([raw], key=name.encode(), headers=[("case", name.encode())])
+    # The same id again with another body: the first stands, the second is dead-lettered.
+    first = {"id": "dup-id", "body": "France announces it will withdraw troops."}
+    client.publish([("first", first, None)])
+    client.publish_raw(
+        [orjson.dumps({"id": "dup-id", "body": "A different text."})],
+        key=b"dup-id",
+        headers=[("case", b"duplicate-id")],
+    )
     # A good article after the bad ones proves the worker kept going.
-    good = client.publish([("good", {"body": "France announces it will withdraw troops."}, None)])
+    good = client.publish([("good", {"body": "Canada withdraws its troops."}, None)])
 
     def complete(recs: list[StreamRecord]) -> bool:
-        return len(recs) >= len(BAD_INPUTS)
+        return len(recs) >= len(BAD_INPUTS) + 1
 
     dead = wait_for(client, "dlq", complete)
     by_case: dict[str, StreamRecord] = {r.headers["case"].decode(): r for r in dead}
-    assert set(by_case) == set(BAD_INPUTS)
+    assert set(by_case) == {*BAD_INPUTS, "duplicate-id"}
+    assert by_case["duplicate-id"].headers["error.class"] == b"DuplicateId"
     for name, (raw, error_class) in BAD_INPUTS.items():
         rec = by_case[name]
         assert rec.raw == raw, f"{name}: original bytes must be kept"
