@@ -21,6 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import contextlib
+
 from pipeline.extract import extract  # noqa: E402
 from schemas import Article  # noqa: E402
 
@@ -82,10 +84,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
-        try:
+        with contextlib.suppress(OSError):
             os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-        except OSError:
-            pass
     corpus = _articles(args.corpus, "text")
     seeds = _articles(args.seeds, "body")
     extract(corpus[0])  # warm the lazily loaded knowledge

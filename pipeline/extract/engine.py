@@ -385,6 +385,8 @@ def _blocked(ctx: Ctx, si: int, t0: int, t1: int, cs: int, *, kind: str) -> bool
             pass
         else:
             return True
+    if kind != "withdrawal" and re.search(r"\b(?:set|expected|likely|poised|about) to\s*$", pre):
+        return True
     if kind != "withdrawal" and re.search(r"\bwill\b|\bwould\b|\bgoing to\b", pre):
         # future territorial statements are forecasts ("will now be the responsibility" is not)
         if not re.search(r"\bwill now\b", pre):
@@ -490,7 +492,60 @@ def _dates_for(ctx: Ctx, lo: int, hi: int) -> list[DateExpr]:
 
 # First three letters of every word that can start a trigger; other words are skipped.
 _TRIGGER_PREFIXES = frozenset(
-    ["wit", "pul", "lea", "lef", "dep", "ret", "bri", "bro", "exi", "clo", "end", "dra", "cap", "sei", "tak", "too", "ove", "rec", "con", "sto", "lib", "fal", "fel", "han", "tra", "sec", "res", "ass", "hel", "und", "in", "reg", "gai", "ent", "mai", "kee", "kep", "has", "had", "hav", "hol", "sti", "fig", "cla", "bat", "bes", "sie", "cou", "off", "to", "ful", "eff"]
+    [
+        "wit",
+        "pul",
+        "lea",
+        "lef",
+        "dep",
+        "ret",
+        "bri",
+        "bro",
+        "exi",
+        "clo",
+        "end",
+        "dra",
+        "cap",
+        "sei",
+        "tak",
+        "too",
+        "ove",
+        "rec",
+        "con",
+        "sto",
+        "lib",
+        "fal",
+        "fel",
+        "han",
+        "tra",
+        "sec",
+        "res",
+        "ass",
+        "hel",
+        "und",
+        "in",
+        "reg",
+        "gai",
+        "ent",
+        "mai",
+        "kee",
+        "kep",
+        "has",
+        "had",
+        "hav",
+        "hol",
+        "sti",
+        "fig",
+        "cla",
+        "bat",
+        "bes",
+        "sie",
+        "cou",
+        "off",
+        "to",
+        "ful",
+        "eff",
+    ]
 )
 _WORD = re.compile(r"\b[A-Za-z]{2,}")
 
@@ -571,8 +626,22 @@ def _places_in(
             continue
         if any(k_[0] == pl for k_ in keep):
             continue
+        if (
+            keep
+            and pl.adm1
+            and keep[-1][0].adm1 == pl.adm1
+            and re.fullmatch(r"\s*,\s*", body[_end_of(ctx, si, keep[-1][1]) : pos])
+        ):
+            continue  # apposition: "Islam Qala, Herat," names the province of the place
         keep.append((pl, pos, True))
     return keep
+
+
+def _end_of(ctx: Ctx, si: int, start: int) -> int:
+    for pm in ctx.places[si]:
+        if pm.start == start:
+            return pm.end
+    return start
 
 
 def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int, bool]]:
@@ -688,6 +757,14 @@ def _withdrawal(
         return
     if word.startswith("return") and not p["mil"].search(body, cs, t0):
         return
+    mil_clause = p["mil"].search(body, cs, ce)
+    if not mil_clause and (gname == "wn" or not word.startswith("end")):
+        if gname == "wv":
+            return
+        if not re.search(
+            r"\b(?:its|their|the)\s+(?:\w+\s+)?$", body[max(cs, t0 - 20) : t0]
+        ) and not [x for x in ctx.actors[si] if t0 - 25 <= x.end <= t0]:
+            return
     if _blocked(ctx, si, t0, t1, cs, kind="withdrawal"):
         return
     # military context required, civilians/diplomats/athletes excluded
@@ -699,7 +776,7 @@ def _withdrawal(
         return
     pre_clause = body[cs:t0]
     last_mil = p["last_mil"].search(body, max(a, t0 - 60), t0)
-    if p["person"].search(pre_clause) and not last_mil:
+    if p["person"].search(pre_clause) and not last_mil and not p["say"].search(pre_clause):
         # "the head of US forces withdraws", "the envoy leaves" - persons, not troops
         return
     if gname == "wv" and not mil_clause and not word.startswith("end"):
@@ -874,7 +951,12 @@ def _territorial(
     if gname == "ho":
         to = [x for x in mentions if t1 <= x.start < min(b, t1 + 80)]
         giver = [x for x in mentions if cs <= x.start < t0]
-        rec = to[0] if to else None
+        to_rec = [
+            x
+            for x in to
+            if re.search(r"\bto\s+(?:the\s+)?$", body[max(t1, x.start - 10) : x.start])
+        ]
+        rec = to_rec[0] if to_rec else (to[0] if to else None)
         if rec is None:
             return
         actor = conflict_party(rec)
@@ -914,7 +996,13 @@ def _territorial(
             if prev is not None and re.match(r"\s*(?:which|that|it)\b", body[cs : cs + 10]):
                 places = [(prev, cs, True)]
     else:
-        before = [x for x in mentions if cs <= x.start < t0 and conflict_party(x) is not None]
+        before = [
+            x
+            for x in mentions
+            if cs <= x.start < t0
+            and conflict_party(x) is not None
+            and not p["led_by"].search(body[max(a, x.start - 30) : x.start])
+        ]
         if not before:
             before = [x for x in mentions if a <= x.start < t0 and conflict_party(x) is not None]
         if kind == "contest":
@@ -1041,7 +1129,7 @@ def run(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
     if ctx is None:
         return []
     body = ctx.body
-    p = P()
+    P()
     cands: list[Cand] = []
     remain_facts: list[tuple[ActorEntry, int]] = []
     for si, (a, b) in enumerate(ctx.sents):

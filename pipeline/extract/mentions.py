@@ -14,6 +14,20 @@ _LINKERS = frozenset({"of", "the", "de", "al", "el", "bin", "e", "i", "du", "la"
 _GAP = re.compile(r"\s+(?:(?:of|the|de|al|el|bin|e|i|du|la)\s+){0,2}$")
 
 
+_GENERIC_HINTS = (
+    "insurg",
+    "milit",
+    "rebel",
+    "jihad",
+    "group",
+    "forces",
+    "troops",
+    "army",
+    "soldiers",
+    "nations",
+)
+
+
 @dataclass(slots=True)
 class ActorMention:
     start: int
@@ -153,7 +167,9 @@ def scan_sentence(body: str, start: int, end: int) -> tuple[list[ActorMention], 
     pats = _patterns()
     sent = body[start:end]
     actors, places = _lookup_caps(sent, start, k)
-    for m in pats["generic"].finditer(sent):
+    low = sent.lower()
+    has_generic = any(w in low for w in _GENERIC_HINTS)
+    for m in pats["generic"].finditer(sent) if has_generic else ():
         kind = "insurgent" if m.group("ins") else "host_forces" if m.group("host") else "foreign"
         s0, e0 = start + m.start(), start + m.end()
         if any(a.start <= s0 < a.end for a in actors):
