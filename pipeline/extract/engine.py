@@ -190,7 +190,7 @@ def _place_from_entry(e: PlaceEntry, kind: str | None = None, name: str | None =
             e = prov
     return Place(
         name=(name or e.name)[:300],
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,  # type: ignore[arg-type,unused-ignore]
         country=e.country,
         adm1=adm1,
         adm2=adm2,
@@ -298,7 +298,7 @@ def _state_of(a: ActorEntry) -> ActorEntry:
 
 
 def _actor_model(a: ActorEntry) -> Actor:
-    return Actor(name=a.name, code=a.code, kind=a.kind)  # type: ignore[arg-type]
+    return Actor(name=a.name, code=a.code, kind=a.kind)  # type: ignore[arg-type,unused-ignore]
 
 
 def _side(code: str) -> str:
@@ -700,7 +700,7 @@ def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int,
                     m.start(),
                     False,
                 )
-            )  # type: ignore[arg-type]
+            )  # type: ignore[arg-type,unused-ignore]
     return out
 
 
@@ -1009,9 +1009,8 @@ def _territorial(
             firsts = [
                 x
                 for x in mentions
-                if conflict_party(x) is not None
-                and (conflict_party(x).kind in ("armed_group", "state_forces"))
-            ]  # type: ignore[union-attr]
+                if getattr(conflict_party(x), "kind", None) in ("armed_group", "state_forces")
+            ]
             if firsts:
                 before = [firsts[0]]
             elif ctx.in_theatre:
@@ -1168,12 +1167,9 @@ def assemble(
     per_sent: dict[tuple[int, str], Cand] = {}
     for c in wd:
         assert c.actor is not None
-        key = (c.sent_idx, c.actor.group or c.actor.code)
-        prev = per_sent.get(key)
-        if prev is None:
-            per_sent[key] = c
-        else:
-            per_sent[key] = _merge_w(prev, c)
+        skey = (c.sent_idx, c.actor.group or c.actor.code)
+        prev = per_sent.get(skey)
+        per_sent[skey] = c if prev is None else _merge_w(prev, c)
     groups: dict[tuple[str, str], Cand] = {}
     order: list[tuple[str, str]] = []
     for c in per_sent.values():
@@ -1225,23 +1221,23 @@ def assemble(
                 article_id=aid,
                 source=article.source,
                 published_at=pub,
-                date_basis=ctx.basis,  # type: ignore[arg-type]
+                date_basis=ctx.basis,  # type: ignore[arg-type,unused-ignore]
                 event_date=ev_date,
-                date_precision=prec,  # type: ignore[arg-type]
+                date_precision=prec,  # type: ignore[arg-type,unused-ignore]
                 actor=_actor_model(c.actor),
                 location=c.place,
-                claim_status=c.claim,  # type: ignore[arg-type]
+                claim_status=c.claim,  # type: ignore[arg-type,unused-ignore]
                 claimant=_actor_model(c.claimant) if c.claimant else None,
                 evidence=Evidence(text=ctx.body[a:b], start=a, end=b),
                 confidence=round(
                     min(0.95, 0.6 + 0.07 * slots + (0.05 if c.explicit_place else 0)), 2
                 ),
-                status=c.status,  # type: ignore[arg-type]
+                status=c.status,  # type: ignore[arg-type,unused-ignore]
                 troops=c.troops,
                 remaining_troops=c.remaining,
                 percent_complete=c.percent,
                 deadline=c.deadline.value if c.deadline else None,
-                deadline_precision=c.deadline.precision if c.deadline else None,  # type: ignore[arg-type]
+                deadline_precision=c.deadline.precision if c.deadline else None,  # type: ignore[arg-type,unused-ignore]
             )
         )
     # ---- territorial control: one per actor + place
@@ -1273,12 +1269,12 @@ def assemble(
                 article_id=aid,
                 source=article.source,
                 published_at=pub,
-                date_basis=ctx.basis,  # type: ignore[arg-type]
+                date_basis=ctx.basis,  # type: ignore[arg-type,unused-ignore]
                 event_date=ev_date,
-                date_precision=prec,  # type: ignore[arg-type]
+                date_precision=prec,  # type: ignore[arg-type,unused-ignore]
                 actor=_actor_model(c.actor),
                 location=c.place,
-                claim_status=c.claim,  # type: ignore[arg-type]
+                claim_status=c.claim,  # type: ignore[arg-type,unused-ignore]
                 claimant=_actor_model(c.claimant) if c.claimant else None,
                 evidence=Evidence(text=ctx.body[a:b], start=a, end=b),
                 confidence=round(
@@ -1292,7 +1288,7 @@ def assemble(
                     ),
                     2,
                 ),
-                change=c.change,  # type: ignore[arg-type]
+                change=c.change,  # type: ignore[arg-type,unused-ignore]
                 counter_actor=_actor_model(c.counter) if c.counter else None,
                 territory_share_percent=c.share,
                 place_count=c.count,
