@@ -1,0 +1,1 @@
+"""The live map page: static assets, theatre boundary files and their SVG geometry."""
