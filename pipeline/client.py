@@ -224,3 +224,64 @@ class FrontlineClient:
                         remaining.discard(tp)
         finally:
             consumer.close()
+
+    # -- tables (read the compacted tables.* topics; no worker needed) ---------------------
+    def read_table(self, name: str) -> dict[str, Any]:
+        """The latest row of every key of a table (`control`, `withdrawals`, `claims`,
+        `activity`) as row models of `schemas.tables`, read from its compacted topic."""
+        return dict(load_read_model(self.settings, [name]).table(name))
+
+    def read_tables(self, names: Iterable[str] | None = None) -> Any:
+        """A `pipeline.readmodel.ReadModel` of the given tables (all by default)."""
+        return load_read_model(self.settings, names)
+
+
+# -- tables: the loader behind FrontlineClient.read_table / read_tables ---------------------
+def load_read_model(
+    settings: Settings, tables: Iterable[str] | None = None, *, timeout: float = 30.0
+) -> Any:
+    """A `pipeline.readmodel.ReadModel` rebuilt from the compacted tables.* topics, read
+    from the beginning up to the end offsets seen at the start (no worker needed)."""
+    from pipeline.readmodel import TABLE_TOPICS, TABLES, ReadModel
+
+    names = list(tables) if tables is not None else list(TABLES)
+    for name in names:
+        if name not in TABLE_TOPICS:
+            raise ValueError(f"unknown table {name!r} (known: {', '.join(TABLES)})")
+    model = ReadModel()
+    consumer = make_consumer(settings)
+    try:
+        tps: list[TopicPartition] = []
+        for name in names:
+            topic = T.topic_name(settings, TABLE_TOPICS[name])
+            parts = consumer.partitions_for_topic(topic)
+            if not parts:
+                raise BrokerUnavailable(
+                    f"topic {topic!r} does not exist; run `frontline topics create`"
+                )
+            tps += [TopicPartition(topic, p) for p in sorted(parts)]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        end = consumer.end_offsets(tps)
+        remaining = {tp for tp in tps if consumer.position(tp) < end[tp]}
+        deadline = time.monotonic() + timeout
+        while remaining:
+            if time.monotonic() > deadline:
+                raise BrokerUnavailable(f"reading the tables took longer than {timeout:.0f}s")
+            batch = consumer.poll(timeout_ms=500, max_records=5000)
+            for msgs in batch.values():
+                for m in msgs:
+                    model.apply_topic_record(
+                        m.topic,
+                        settings.topic_prefix,
+                        m.key,
+                        m.value,
+                        timestamp_ms=m.timestamp,
+                        headers=list(m.headers or []),
+                    )
+            for tp in list(remaining):
+                if consumer.position(tp) >= end[tp]:
+                    remaining.discard(tp)
+        return model
+    finally:
+        consumer.close()

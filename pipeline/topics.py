@@ -17,6 +17,10 @@ TABLES_CONTROL = "tables.control"
 TABLES_WITHDRAWALS = "tables.withdrawals"
 TABLES_CLAIMS = "tables.claims"
 TABLES_ACTIVITY = "tables.activity"
+# Internal repartition topics of the table agents (territorial events re-keyed by actor code
+# for `claims`, and by activity group for the activity windows).
+REPARTITION_CLAIMS = "internal.claims-by-actor"
+REPARTITION_ACTIVITY = "internal.activity-by-group"
 
 # What `frontline subscribe NAME` accepts, mapped to base topic names.
 STREAMS = {
@@ -29,6 +33,8 @@ STREAMS = {
     "tables.withdrawals": TABLES_WITHDRAWALS,
     "tables.claims": TABLES_CLAIMS,
     "tables.activity": TABLES_ACTIVITY,
+    "internal.claims-by-actor": REPARTITION_CLAIMS,
+    "internal.activity-by-group": REPARTITION_ACTIVITY,
 }
 
 
@@ -65,5 +71,7 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         spec(TABLES_CONTROL, compacted, "latest control row per place"),
         spec(TABLES_WITHDRAWALS, compacted, "latest withdrawal row per actor"),
         spec(TABLES_CLAIMS, compacted, "latest territory claim row per actor"),
-        spec(TABLES_ACTIVITY, compacted, "final activity count per closed window"),
+        spec(TABLES_ACTIVITY, compacted, "latest row per activity window (final when closed)"),
+        spec(REPARTITION_CLAIMS, keep, "internal: share-of-territory events, key = actor code"),
+        spec(REPARTITION_ACTIVITY, keep, "internal: control events, key = activity group"),
     ]

@@ -1,0 +1,411 @@
+"""Table agents: events in; Faust tables and compacted `tables.*` topics out.
+
+Thin adapters over the pure reducers of `pipeline.tables`. Every table is written only by
+an agent whose stream is keyed by that table's key, so each write lands on the right
+partition (a Faust table write goes to the partition of the event being processed):
+
+- `tables-withdrawals` reads `events.withdrawal` (key = actor code): dedup registry
+  (`tables-dedup-withdrawal`, fingerprint includes the actor), table `tables-withdrawals`
+  (key actor code) and the withdrawal activity windows (group = actor code).
+- `tables-control` reads `events.territorial-control` (key = Place.key): dedup registry
+  (`tables-dedup-control`, fingerprint includes the place), table `tables-control` (key
+  Place.key); it re-keys share-of-territory events by actor code onto
+  `internal.claims-by-actor` and located events by province onto `internal.activity-by-group`.
+- `tables-claims` reads `internal.claims-by-actor`: table `tables-claims` (key actor code).
+- `tables-activity` reads `internal.activity-by-group`: control activity windows.
+
+Activity windows are event-time windows of `pipeline.tables.activity` stored as one row per
+window (key `spec|group|start`) plus one small watermark row per (spec, partition) holding
+the watermark, the index of retained window keys and the late/future counters. No Faust
+windowed table is used (they expire by wall clock).
+
+Every row change is also sent, keyed by the row key, to the compacted topic of its table
+(`tables.control`, `tables.withdrawals`, `tables.claims`, `tables.activity`); a window that
+closes is sent as its final `ClosedWindowRecord`. A failing event is logged and counted
+(`stats["tables"]`), never allowed to kill the agent. Agents keep concurrency=1.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from pipeline import topics as T
+from pipeline.readmodel import EVENT_TIME_HEADER
+from pipeline.tables import UndatedEventError
+from pipeline.tables import activity as A
+from pipeline.tables import claims as C
+from pipeline.tables import control as K
+from pipeline.tables import dedup as D
+from pipeline.tables import withdrawals as W
+from schemas.events import TerritorialControlEvent, WithdrawalEvent, parse_event
+from schemas.tables import (
+    ActivityState,
+    ActivityWindowRow,
+    ClaimRow,
+    ControlRow,
+    DedupDecision,
+    DedupEntry,
+    DedupOutcome,
+    WithdrawalRow,
+)
+
+if TYPE_CHECKING:
+    from pipeline.app import Runtime
+
+log = logging.getLogger(__name__)
+
+WATERMARK_PREFIX = "~watermark"
+MAX_ERRORS_KEPT = 20
+
+
+def _dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json")
+
+
+def _bytes(model: BaseModel) -> bytes:
+    return orjson.dumps(model.model_dump(mode="json"))
+
+
+def watermark_key(spec: A.WindowSpec, partition: int) -> str:
+    return f"{WATERMARK_PREFIX}|{spec.name}|{partition}"
+
+
+def _window_start(key: str) -> date:
+    return date.fromisoformat(key.rsplit("|", 1)[1])
+
+
+def needed_windows(
+    spec: A.WindowSpec, index: dict[str, bool], keys: list[str], watermark: date
+) -> set[str]:
+    """The retained windows an observation may change: its own windows, plus those the new
+    watermark closes or purges (the others stay untouched, so they need not be loaded)."""
+    needed = {k for k in keys if k in index}
+    for key, closed in index.items():
+        start = _window_start(key)
+        closes = not closed and A.is_closed(spec, start, watermark)
+        purges = closed and watermark >= A.window_end(spec, start) + timedelta(
+            days=spec.retention_days
+        )
+        if closes or purges:
+            needed.add(key)
+    return needed
+
+
+def register(rt: Runtime) -> None:
+    app = rt.app
+    settings = rt.settings
+    parts = settings.topic_partitions
+    stats: dict[str, Any] = {
+        "events": 0,
+        "replays": 0,
+        "duplicates": 0,
+        "undated": 0,
+        "invalid": 0,
+        "errors": 0,
+        "rows_written": 0,
+        "windows_closed": 0,
+        "last_errors": [],
+    }
+    rt.stats["tables"] = stats
+
+    def table(name: str, help: str) -> Any:
+        return app.Table(
+            name,
+            default=None,
+            key_type=str,  # json keys and values (faust picks json for str / None types)
+            partitions=parts,
+            help=help,
+        )
+
+    dedup_w = table("tables-dedup-withdrawal", "dedup registry of withdrawal events")
+    dedup_c = table("tables-dedup-control", "dedup registry of territorial-control events")
+    withdrawals = table("tables-withdrawals", "withdrawals by actor code")
+    control = table("tables-control", "control by place key")
+    claims = table("tables-claims", "share-of-territory claims by actor code")
+    activity_w = table("tables-activity-withdrawals", "withdrawal activity windows")
+    activity_c = table("tables-activity-control", "territorial-control activity windows")
+
+    def raw_topic(base: str) -> Any:
+        return rt.topics.get(base) or app.topic(
+            T.topic_name(settings, base),
+            key_type=bytes,
+            value_type=bytes,
+            key_serializer="raw",
+            value_serializer="raw",
+            partitions=parts,
+        )
+
+    events_w = raw_topic(T.EVENTS_WITHDRAWAL)
+    events_c = raw_topic(T.EVENTS_CONTROL)
+    by_actor = raw_topic(T.REPARTITION_CLAIMS)
+    by_group = raw_topic(T.REPARTITION_ACTIVITY)
+    out = {
+        "control": raw_topic(T.TABLES_CONTROL),
+        "withdrawals": raw_topic(T.TABLES_WITHDRAWALS),
+        "claims": raw_topic(T.TABLES_CLAIMS),
+        "activity": raw_topic(T.TABLES_ACTIVITY),
+    }
+
+    # -- helpers ------------------------------------------------------------------------
+    def failed(msg: Any, exc: BaseException, kind: str = "errors") -> None:
+        stats[kind] += 1
+        where = f"{msg.topic}[{msg.partition}]@{msg.offset}"
+        errors = stats["last_errors"]
+        errors.append(f"{where}: {type(exc).__name__}: {str(exc)[:300]}")
+        del errors[:-MAX_ERRORS_KEPT]
+        if kind == "errors":
+            log.exception("table update failed on %s", where)
+        else:
+            log.warning("skipped %s (%s): %s", where, kind, exc)
+
+    def event_ms(msg: Any) -> bytes:
+        ts = getattr(msg, "timestamp", None)
+        ms = int(ts * 1000) if ts else int(rt.clock().timestamp() * 1000)
+        return str(ms).encode()
+
+    async def publish(name: str, key: str, value: bytes | None, msg: Any) -> None:
+        await out[name].send(
+            key=key.encode(), value=value, headers=[(EVENT_TIME_HEADER, event_ms(msg))]
+        )
+        stats["rows_written"] += 1
+        stats["last_table_update_at"] = rt.clock().isoformat()
+
+    def register_dedup(tbl: Any, ev: WithdrawalEvent | TerritorialControlEvent) -> DedupDecision:
+        key = D.dedup_key(ev)
+        raw = tbl.get(key)
+        entry = DedupEntry.model_validate(raw) if raw is not None else None
+        new_entry, decision = D.register(entry, ev)
+        if new_entry is not entry:
+            tbl[key] = _dump(new_entry)
+        if decision.outcome is DedupOutcome.REPLAY:
+            stats["replays"] += 1
+        elif decision.outcome is DedupOutcome.DUPLICATE:
+            stats["duplicates"] += 1
+        return decision
+
+    async def observe(
+        tbl: Any,
+        spec: A.WindowSpec,
+        msg: Any,
+        *,
+        group: str,
+        event_date: date,
+        event_id: str,
+        happening_id: str,
+        country: str | None,
+    ) -> None:
+        wm_key = watermark_key(spec, msg.partition)
+        meta: dict[str, Any] = tbl.get(wm_key) or {
+            "spec": spec.name,
+            "partition": msg.partition,
+            "watermark": None,
+            "windows": {},
+            "dropped_late_events": 0,
+            "dropped_late_updates": 0,
+            "rejected_future": 0,
+            "closed_emitted": 0,
+        }
+        index: dict[str, bool] = dict(meta["windows"])
+        before = date.fromisoformat(meta["watermark"]) if meta["watermark"] else None
+        after = max(before, event_date) if before else event_date
+        own = [A.window_key(spec.name, group, s) for s in A.window_starts(spec, event_date)]
+        windows = {}
+        for key in needed_windows(spec, index, own, after):
+            raw = tbl.get(key)
+            if raw is not None:
+                windows[key] = ActivityWindowRow.model_validate(raw)
+        state = ActivityState(
+            spec=spec.name,
+            partition=msg.partition,
+            watermark=before,
+            windows=windows,
+            dropped_late_events=meta["dropped_late_events"],
+            dropped_late_updates=meta["dropped_late_updates"],
+            rejected_future=meta["rejected_future"],
+            closed_emitted=meta["closed_emitted"],
+        )
+        result = A.observe(
+            state,
+            spec,
+            group=group,
+            event_date=event_date,
+            event_id=event_id,
+            happening_id=happening_id,
+            country=country,
+            today=rt.clock().date(),
+        )
+        new = result.state
+        for key in result.updated:
+            row = new.windows[key]
+            tbl[key] = _dump(row)
+            index[key] = row.closed
+            if not row.closed:
+                await publish("activity", key, _bytes(row), msg)
+        for record in result.closed:
+            key = A.window_key(spec.name, record.group, record.window_start)
+            await publish("activity", key, _bytes(record), msg)
+            stats["windows_closed"] += 1
+        for key in result.purged:
+            if tbl.get(key) is not None:
+                del tbl[key]
+            index.pop(key, None)
+        tbl[wm_key] = {
+            "spec": spec.name,
+            "partition": msg.partition,
+            "watermark": new.watermark.isoformat() if new.watermark else None,
+            "windows": index,
+            "dropped_late_events": new.dropped_late_events,
+            "dropped_late_updates": new.dropped_late_updates,
+            "rejected_future": new.rejected_future,
+            "closed_emitted": new.closed_emitted,
+        }
+
+    def parse(msg: Any) -> WithdrawalEvent | TerritorialControlEvent | None:
+        try:
+            return parse_event(msg.value)
+        except (ValidationError, ValueError) as exc:
+            failed(msg, exc, "invalid")
+            return None
+
+    def done(msg: Any) -> None:
+        stats["events"] += 1
+        stats["last_event_at"] = rt.clock().isoformat()
+
+    # -- withdrawals --------------------------------------------------------------------
+    async def on_withdrawal(msg: Any) -> None:
+        ev = parse(msg)
+        if ev is None:
+            return
+        if not isinstance(ev, WithdrawalEvent):
+            failed(msg, TypeError(f"{ev.event_type} event on the withdrawal topic"), "invalid")
+            return
+        decision = register_dedup(dedup_w, ev)
+        key = W.table_key(ev)
+        raw = withdrawals.get(key)
+        row = WithdrawalRow.model_validate(raw) if raw is not None else None
+        new = W.apply(row, ev, happening_id=decision.happening_id)
+        if new is not row:
+            withdrawals[key] = _dump(new)
+            await publish("withdrawals", key, _bytes(new), msg)
+        group = A.withdrawal_group(ev)
+        if group is not None and decision.outcome is not DedupOutcome.REPLAY:
+            await observe(
+                activity_w,
+                A.WITHDRAWAL_ACTIVITY,
+                msg,
+                group=group,
+                event_date=decision.canonical_date,
+                event_id=ev.event_id,
+                happening_id=decision.happening_id,
+                country=ev.location.country if ev.location is not None else None,
+            )
+        done(msg)
+
+    # -- territorial control ------------------------------------------------------------
+    async def on_control(msg: Any) -> None:
+        ev = parse(msg)
+        if ev is None:
+            return
+        if not isinstance(ev, TerritorialControlEvent):
+            failed(msg, TypeError(f"{ev.event_type} event on the control topic"), "invalid")
+            return
+        decision = register_dedup(dedup_c, ev)
+        forwarded = orjson.dumps(
+            {
+                "event": ev.model_dump(mode="json"),
+                "happening_id": decision.happening_id,
+                "canonical_date": decision.canonical_date.isoformat(),
+                "replay": decision.outcome is DedupOutcome.REPLAY,
+            }
+        )
+        headers = [(EVENT_TIME_HEADER, event_ms(msg))]
+        if K.accepts(ev):
+            key = K.table_key(ev)
+            raw = control.get(key)
+            row = ControlRow.model_validate(raw) if raw is not None else None
+            new = K.apply(row, ev, happening_id=decision.happening_id)
+            if new is not row:
+                control[key] = _dump(new)
+                await publish("control", key, _bytes(new), msg)
+            group = A.territorial_group(ev)
+            if group is not None and decision.outcome is not DedupOutcome.REPLAY:
+                await by_group.send(key=group.encode(), value=forwarded, headers=headers)
+        if C.accepts(ev):
+            await by_actor.send(key=C.table_key(ev).encode(), value=forwarded, headers=headers)
+        done(msg)
+
+    def unwrap(msg: Any) -> tuple[TerritorialControlEvent, str, date] | None:
+        try:
+            data = orjson.loads(msg.value)
+            ev = parse_event(data["event"])
+            assert isinstance(ev, TerritorialControlEvent)
+            return ev, str(data["happening_id"]), date.fromisoformat(data["canonical_date"])
+        except (ValidationError, ValueError, KeyError, TypeError, AssertionError) as exc:
+            failed(msg, exc, "invalid")
+            return None
+
+    async def on_claim(msg: Any) -> None:
+        item = unwrap(msg)
+        if item is None:
+            return
+        ev, happening_id, _ = item
+        key = C.table_key(ev)
+        raw = claims.get(key)
+        row = ClaimRow.model_validate(raw) if raw is not None else None
+        new = C.apply(row, ev, happening_id=happening_id)
+        if new is not row:
+            claims[key] = _dump(new)
+            await publish("claims", key, _bytes(new), msg)
+
+    async def on_activity(msg: Any) -> None:
+        item = unwrap(msg)
+        if item is None:
+            return
+        ev, happening_id, canonical = item
+        group = A.territorial_group(ev)
+        if group is None:
+            return
+        await observe(
+            activity_c,
+            A.CONTROL_ACTIVITY,
+            msg,
+            group=group,
+            event_date=canonical,
+            event_id=ev.event_id,
+            happening_id=happening_id,
+            country=ev.location.country if ev.location is not None else None,
+        )
+
+    async def guarded(handler: Any, msg: Any) -> None:
+        try:
+            await handler(msg)
+        except UndatedEventError as exc:
+            failed(msg, exc, "undated")
+        except Exception as exc:
+            failed(msg, exc)
+
+    # concurrency=1: higher values can commit past in-flight messages (faust #606).
+    @app.agent(events_w, name="tables-withdrawals", concurrency=1)
+    async def withdrawals_agent(stream: Any) -> None:
+        async for event in stream.events():
+            await guarded(on_withdrawal, event.message)
+
+    @app.agent(events_c, name="tables-control", concurrency=1)
+    async def control_agent(stream: Any) -> None:
+        async for event in stream.events():
+            await guarded(on_control, event.message)
+
+    @app.agent(by_actor, name="tables-claims", concurrency=1)
+    async def claims_agent(stream: Any) -> None:
+        async for event in stream.events():
+            await guarded(on_claim, event.message)
+
+    @app.agent(by_group, name="tables-activity", concurrency=1)
+    async def activity_agent(stream: Any) -> None:
+        async for event in stream.events():
+            await guarded(on_activity, event.message)
