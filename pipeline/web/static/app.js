@@ -33,7 +33,10 @@
     theatre: document.body.getAttribute("data-theatre") || "afghanistan",
     geo: null,
     rows: {},           // place_key -> ControlRow as shown (live or as of)
-    actors: {},         // code -> Actor (for names and the legend)
+    actors: {           // code -> Actor (for names and the legend)
+      "AFG-FORCES": { code: "AFG-FORCES", name: "Afghan security forces" },
+      "TALIBAN": { code: "TALIBAN", name: "Taliban" }
+    },
     colourOf: {},
     asOf: null,         // "YYYY-MM-DD" or null for live
     selected: null,
@@ -83,6 +86,10 @@
       if (Array.isArray(c)) { append(node, c); return; }
       node.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
     });
+  }
+
+  function mark(name) {
+    try { if (window.performance && performance.mark) performance.mark(name); } catch (e) { /* ignore */ }
   }
 
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); }
@@ -204,13 +211,12 @@
     if (state.asOf && Array.isArray(row.history) && row.history.length) {
       var last = null;
       row.history.forEach(function (t) { if (t.event_date <= state.asOf) last = t; });
-      if (!last) {
-        if (!row.base) return null;  // nothing known yet on that day
-      } else {
+      if (!last) return null;  // nothing known yet on that day
+      {
         s = { status: last.status, controller: last.controller || null, contender: last.contender || null,
           claim_status: last.claim_status || null, since: last.event_date };
       }
-    } else if (state.asOf && row.first_event_date && row.first_event_date > state.asOf && !row.base) {
+    } else if (state.asOf && row.first_event_date && row.first_event_date > state.asOf) {
       return null;
     }
     if (!s.status) return null;
@@ -303,6 +309,7 @@
     root.appendChild(labels);
     host.appendChild(root);
     host.setAttribute("data-ready", "true");
+    mark("frontline-map-drawn");
     $("attribution").textContent = geo.attribution || "";
   }
 
@@ -359,9 +366,19 @@
     });
     drawLegend();
     drawOffMap();
-    var any = Object.keys(state.rows).length > 0;
-    $("empty-state").hidden = any;
+    explainEmpty(state.asOf);
     $("map").setAttribute("data-rows", String(Object.keys(state.rows).length));
+  }
+
+  // No rows: say why the map is grey (no events at all yet, or none up to the chosen day).
+  function explainEmpty(asOf) {
+    var box = $("empty-state");
+    var none = Object.keys(state.rows).length === 0;
+    box.hidden = !none;
+    box.setAttribute("data-kind", asOf ? "as-of" : "no-events");
+    $("empty-live").hidden = !!asOf;
+    $("empty-asof").hidden = !asOf;
+    if (asOf) $("empty-asof-day").textContent = asOf;
   }
 
   function drawLegend() {
@@ -598,9 +615,13 @@
     var host = $("activity");
     clear(host);
     var groups = {};
+    var seen = {};
     items.forEach(function (w) {
-      if (!w || !w.group || w.final) return;
-      (groups[w.group] = groups[w.group] || []).push(w);
+      if (!w || !w.group || !w.window_start) return;
+      var id = w.group + "|" + w.window_start;
+      if (seen[id]) { if ((w.count || 0) > (seen[id].count || 0)) seen[id].count = w.count; return; }
+      seen[id] = { group: w.group, window_start: w.window_start, count: w.count || 0, reports: w.reports || 0 };
+      (groups[w.group] = groups[w.group] || []).push(seen[id]);
     });
     var keys = Object.keys(groups);
     if (!keys.length) { host.appendChild(el("p", { "class": "none", text: "No activity yet." })); return; }
@@ -675,9 +696,8 @@
         if (!res[2].error && res[2].text !== state.lastBodies.claims) { state.lastBodies.claims = res[2].text; drawClaims(res[2].items); }
         if (!res[1].error && res[1].text !== state.lastBodies.wd) { state.lastBodies.wd = res[1].text; drawWithdrawals(res[1].items); }
         if (!res[3].error && res[3].text !== state.lastBodies.act) { state.lastBodies.act = res[3].text; drawActivity(res[3].items); }
-        var anything = Object.keys(state.rows).length || res[1].items.length || res[2].items.length;
-        $("empty-state").hidden = !!anything && Object.keys(state.rows).length > 0 || (!!anything && !asOf);
-        if (asOf && !Object.keys(state.rows).length) $("empty-state").hidden = true;
+        explainEmpty(asOf);
+        if (document.body.getAttribute("data-loaded") !== "true") mark("frontline-data-painted");
         document.body.setAttribute("data-loaded", "true");
         document.body.setAttribute("data-as-of", asOf || "");
       })
