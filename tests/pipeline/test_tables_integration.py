@@ -387,3 +387,29 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def test_restart_recovers_identical_tables(
+    settings: Settings, start_worker: Callable[[Settings], WorkerProcess]
+) -> None:
+    worker = start_worker(settings)
+    publish(settings, SCENARIO)
+    wait_until(lambda: settled(worker), "the tables to settle", workers=[worker])
+    before = {t: http_rows(worker, t) for t in ("control", "withdrawals", "claims")}
+    worker.stop()
+
+    again = start_worker(settings)
+    wait_until(lambda: settled(again), "the restarted read side", workers=[again])
+    assert {t: http_rows(again, t) for t in ("control", "withdrawals", "claims")} == before
+    # The Faust tables came back from their changelogs: new events build on them, replays
+    # of old ones change nothing.
+    contest = control_event("k3", KANDAHAR, TALIBAN, "contest", "2021-07-25", counter=AFG_FORCES)
+    publish(settings, [E_CAPTURE, contest])
+    wait_until(
+        lambda: http_rows(again, "control")["AF33"]["reports"] == 4,
+        "the new event on the recovered row",
+        workers=[again],
+    )
+    kandahar = http_rows(again, "control")["AF33"]
+    assert (kandahar["status"], kandahar["controller"]["code"]) == ("contested", "AFG-FORCES")
+    assert kandahar["contender"]["code"] == "TALIBAN" and kandahar["events"] == 3
