@@ -168,7 +168,7 @@ W_ANNOUNCED = withdrawal_event(
 )
 W_FRANCE = withdrawal_event("f1", FRA, "completed", "2012-11-20", troops=400)
 
-SCENARIO = [
+SCENARIO: list[TerritorialControlEvent | WithdrawalEvent] = [
     E_RECAPTURE,
     E_CAPTURE,
     E_CAPTURE,  # re-published article: same event id
