@@ -173,7 +173,7 @@ def test_live_map_with_the_founding_articles(
     meta = page.locator("#place-body [data-testid=evidence] .evidence-meta").first.inner_text()
     assert kapisa_row["evidence"]["article_id"] in meta
     assert page.locator("#place-h").inner_text() == "Kapisa"
-    assert page.locator("#place-body [data-testid=place-status]").inner_text() == "controlled"
+    assert page.locator("#place-body [data-testid=place-status]").text_content() == "controlled"
 
     # Screenshot of the live map with Kapisa selected (also the README's picture).
     page.wait_for_timeout(300)

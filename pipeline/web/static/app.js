@@ -527,12 +527,12 @@
           el("td", { text: t.event_date }),
           el("td", {}, [el("span", { "class": "badge " + t.status, text: t.status })]),
           el("td", { text: t.controller ? actorName(t.controller) : "—" }),
-          el("td", { text: (t.change || "") + (t.contender ? " vs " + actorName(t.contender) : "") }),
-          el("td", { text: t.claim_status || "" })
+          el("td", { text: (t.change || "") + (t.contender ? " vs " + actorName(t.contender) : "") +
+            (t.claim_status ? " (" + t.claim_status + ")" : "") })
         ]));
       });
       append(body, el("table", { "class": "hist", "data-testid": "history" }, [
-        el("thead", {}, el("tr", {}, ["Date", "Status", "Controller", "Change", "Basis"].map(function (h) { return el("th", { text: h }); }))),
+        el("thead", {}, el("tr", {}, ["Date", "Status", "Controller", "Change (basis)"].map(function (h) { return el("th", { text: h }); }))),
         tb
       ]));
     }
@@ -584,25 +584,26 @@
     var host = $("withdrawals");
     clear(host);
     if (!items.length) { host.appendChild(el("p", { "class": "none", text: "No withdrawals reported yet." })); return; }
-    var tb = el("tbody");
+    var list = el("ul", { "class": "claims wd-list" });
     items.slice().sort(function (a, b) { return (b.last_event_date || "").localeCompare(a.last_event_date || ""); }).forEach(function (w) {
       noteActor(w.actor);
       var pct = w.percent_complete === null || w.percent_complete === undefined ? null : Number(w.percent_complete);
-      append(tb, el("tr", { "data-actor": w.actor_code, "data-status": w.status, "data-testid": "withdrawal" }, [
-        el("td", {}, [el("span", { "class": "swatch", style: "background:" + colourFor(w.actor_code) }), " " + actorName(w.actor)]),
-        el("td", {}, [el("span", { "class": "badge", text: w.status }), el("div", { "class": "hint", text: w.status_date || "" })]),
-        el("td", { "class": "num" }, pct === null ? "—" : [
-          el("span", { "class": "bar", style: "width:" + Math.max(2, Math.min(100, pct)) * 0.4 + "px" }), " " + pct + "%"]),
-        el("td", { "class": "num", text: fmtNum(w.troops) }),
-        el("td", { "class": "num", text: fmtNum(w.remaining_troops) }),
-        el("td", { text: w.deadline ? fmtDeadline(w.deadline, w.deadline_precision) : "—" })
+      var facts = [];
+      facts.push(pct === null ? "— % complete" : pct + "% complete");
+      facts.push("withdrawn " + fmtNum(w.troops));
+      facts.push("remaining " + fmtNum(w.remaining_troops));
+      facts.push("deadline " + (w.deadline ? fmtDeadline(w.deadline, w.deadline_precision) : "—"));
+      append(list, el("li", { "data-actor": w.actor_code, "data-status": w.status, "data-testid": "withdrawal" }, [
+        el("span", { "class": "swatch", style: "background:" + colourFor(w.actor_code) }), " ",
+        el("strong", { text: actorName(w.actor) }), " ",
+        el("span", { "class": "badge", text: w.status }),
+        el("span", { "class": "hint", text: " since " + (w.status_date || "—") }),
+        el("div", { "class": "wd-bar", role: "img", "aria-label": pct === null ? "percent complete unknown" : pct + "% complete" },
+          el("span", { style: "width:" + (pct === null ? 0 : Math.max(0, Math.min(100, pct))) + "%" })),
+        el("div", { "class": "hint", text: facts.join(" · ") })
       ]));
     });
-    append(host, el("table", { "class": "wd" }, [
-      el("thead", {}, el("tr", {}, [["Actor"], ["Status"], ["Done", "num"], ["Withdrawn", "num"], ["Remaining", "num"], ["Deadline"]]
-        .map(function (h) { return el("th", { "class": h[1] || null, text: h[0] }); }))),
-      tb
-    ]));
+    append(host, list);
   }
 
   function fmtDeadline(d, precision) {
@@ -617,7 +618,7 @@
     var groups = {};
     var seen = {};
     items.forEach(function (w) {
-      if (!w || !w.group || !w.window_start) return;
+      if (!w || !w.group || !w.window_start || !state.paths[w.group]) return;  // places on the map
       var id = w.group + "|" + w.window_start;
       if (seen[id]) { if ((w.count || 0) > (seen[id].count || 0)) seen[id].count = w.count; return; }
       seen[id] = { group: w.group, window_start: w.window_start, count: w.count || 0, reports: w.reports || 0 };
@@ -640,7 +641,7 @@
       var chart = svg("svg", { viewBox: "0 0 200 22", preserveAspectRatio: "none", role: "img",
         "aria-label": provinceName(k) + ": up to " + mx + " reports in a 30-day window between " + lo + " and " + hi });
       chart.appendChild(svg("rect", { width: 200, height: 22, fill: "#f3f3f3" }));
-      var bw = Math.max(0.6, 200 / span);
+      var bw = Math.max(2, 200 / span);
       ws.forEach(function (w) {
         var x = (dayIndex(w.window_start) - dayIndex(lo)) * 200 / span;
         var h = 20 * (w.count || w.reports || 0) / mx;
