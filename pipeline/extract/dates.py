@@ -26,8 +26,11 @@ _MON = (
 _WD = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?![A-Za-z])"
 _YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 
+# The lookahead lists every way an alternative below can begin: the engine then skips most
+# word starts at once instead of trying a dozen month/weekday alternations at each.
 _DATE = re.compile(
-    r"\b(?:"
+    r"\b(?=[0-9]|[ADFJMNOSTWY][a-z]|the\s|end\s|early|late|mid|next|last|this|coming|today"
+    r"|tonight|tomorrow|yesterday|spring|summer|autumn|fall|winter|northern|southern)(?:"
     rf"(?P<wd1>{_WD}),?\s+(?:the\s+)?(?P<m1>{_MON})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y1>{_YEAR}))?"
     rf"|(?P<m2>{_MON})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y2>{_YEAR}))?"
     rf"|(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m3>{_MON})(?:,?\s+(?P<y3>{_YEAR}))?"
@@ -238,10 +241,12 @@ _WD_MON = re.compile(rf"{_WD},?\s+(?:the\s+)?{_MON}")
 def weekday_anchors(text: str, ref: date) -> dict[int, date]:
     """Explicit "Monday, July 12" dates in an article: a later bare "Monday" means that day."""
     anchors: dict[int, date] = {}
-    if not _WD_MON.search(text, 0, min(len(text), 50_000)):
-        return anchors
-    for d in find_dates(text, 0, min(len(text), 50_000), ref):
-        if d.precision == "day":
+    limit = min(len(text), 50_000)
+    # Only the "Monday, July 12" spots are parsed, not the whole article.
+    for wm in _WD_MON.finditer(text, 0, limit):
+        for d in find_dates(text, wm.start(), min(limit, wm.start() + 60), ref):
+            if d.start != wm.start() or d.precision != "day":
+                continue
             frag = text[d.start : d.end].split(",")[0].strip().lower()
             if frag in WEEKDAYS and d.value.weekday() == WEEKDAYS[frag]:
                 anchors.setdefault(WEEKDAYS[frag], d.value)

@@ -10,8 +10,8 @@ from functools import lru_cache
 from typing import Any
 
 from pipeline.extract.dates import DateExpr, find_dateline, find_dates, weekday_anchors
-from pipeline.extract.mentions import ActorMention, PlaceMention, scan_sentence
-from pipeline.extract.resources import ActorEntry, PlaceEntry, knowledge
+from pipeline.extract.mentions import ActorMention, PlaceMention, complete_scan, scan_names
+from pipeline.extract.resources import ActorEntry, PlaceEntry, hoist_boundaries, knowledge
 from pipeline.extract.text import ORDINALS, find_numbers, parse_number, split_sentences
 from schemas import Article, TerritorialControlEvent, WithdrawalEvent
 from schemas.common import Actor, Evidence, Place
@@ -57,12 +57,12 @@ def P() -> dict[str, re.Pattern[str]]:
         ),
         "mil": c(r"\b(?:" + lx["military_nouns"] + r")\b"),
         "nonmil": c(r"\b(?:" + lx["non_military_nouns"] + r")\b"),
-        "announce": c(lx["announce_cues"]),
-        "ongoing": c(lx["ongoing_cues"]),
-        "completed": c(lx["completed_cues"]),
-        "hypo": c(lx["hypothetical_cues"]),
-        "commentary": c(lx["commentary_cues"]),
-        "neg": c(lx["negation_cues"]),
+        "announce": c(hoist_boundaries(lx["announce_cues"])),
+        "ongoing": c(hoist_boundaries(lx["ongoing_cues"])),
+        "completed": c(hoist_boundaries(lx["completed_cues"])),
+        "hypo": c(hoist_boundaries(lx["hypothetical_cues"])),
+        "commentary": c(hoist_boundaries(lx["commentary_cues"])),
+        "neg": c(hoist_boundaries(lx["negation_cues"])),
         "person": c(
             r"^\W*(?:(?:the|a|an|us|u\.s\.|former|then)\s+)?(?:[\w.\-]+\s+){0,2}?(?:"
             + lx["person_subjects"]
@@ -143,6 +143,15 @@ class Ctx:
     province_counts: dict[str, int] = field(default_factory=dict)
     date_cache: dict[int, list[DateExpr]] = field(default_factory=dict)
     adm1_in_article: set[str] = field(default_factory=set)
+    completed: set[int] = field(default_factory=set)
+
+    def ensure(self, si: int) -> None:
+        """Complete sentence `si`'s mentions (generic actors, place qualifiers) on first use:
+        sentences far from any trigger never pay for it."""
+        if si not in self.completed:
+            self.completed.add(si)
+            a, b = self.sents[si]
+            complete_scan(self.body, a, b, self.actors[si], self.places[si])
 
 
 @dataclass
@@ -330,7 +339,7 @@ def build_ctx(article: Article) -> Ctx | None:
     in_theatre = False
     counts: dict[str, int] = {}
     for a, b in sents:
-        am, pm = scan_sentence(body, a, b)
+        am, pm = scan_names(body, a, b)
         actors.append(am)
         places.append(pm)
         for p in pm:
@@ -547,22 +556,33 @@ _TRIGGER_PREFIXES = frozenset(
         "eff",
     ]
 )
-_WORD = re.compile(r"\b[A-Za-z]{2,}")
+def _prefix_guard(prefixes: frozenset[str]) -> str:
+    """A lookahead accepting only words that begin with one of `prefixes` (a 2-letter prefix
+    is a whole word), grouped by first letter so the engine rejects most words at once."""
+    by_first: dict[str, list[str]] = {}
+    for pre in sorted(prefixes):
+        by_first.setdefault(pre[0], []).append(pre[1:])
+    alts = []
+    for first, rests in sorted(by_first.items()):
+        long_ = [r for r in rests if len(r) == 2]
+        short = [r for r in rests if len(r) == 1]
+        parts = list(long_)
+        if short:
+            parts.append("(?:" + "|".join(short) + ")(?![A-Za-z])")
+        alts.append(first + "(?:" + "|".join(parts) + ")")
+    return r"\b(?=" + "|".join(alts) + ")"
+
+
+@lru_cache(maxsize=1)
+def _trigger_scanner() -> re.Pattern[str]:
+    """The trigger alternation behind a prefix guard: one pass finds every trigger."""
+    return re.compile(
+        _prefix_guard(_TRIGGER_PREFIXES) + "(?:" + P()["trig"].pattern + ")", re.IGNORECASE
+    )
 
 
 def _triggers(body: str, a: int, b: int) -> list[re.Match[str]]:
-    trig = P()["trig"]
-    out: list[re.Match[str]] = []
-    last_end = a
-    for w in _WORD.finditer(body, a, b):
-        s0 = w.start()
-        if s0 < last_end or w.group(0)[:3].lower() not in _TRIGGER_PREFIXES:
-            continue
-        m = trig.match(body, s0, b)
-        if m is not None:
-            out.append(m)
-            last_end = m.end()
-    return out
+    return list(_trigger_scanner().finditer(body, a, b))
 
 
 def _pick_dates(
@@ -709,6 +729,7 @@ def _previous_place(
 ) -> Place | None:
     """Nearest concrete place mentioned before `pos` (this or the two previous sentences)."""
     for j in range(si, max(-1, si - 3), -1):
+        ctx.ensure(j)
         for pm in reversed(ctx.places[j]):
             if pm.start >= pos or pm.anchored:
                 continue
@@ -1135,6 +1156,7 @@ def run(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
         matches = _triggers(body, a, b)
         if not matches:
             continue
+        ctx.ensure(si)
         starts = [m.start() for m in matches]
         for m in matches:
             g = m.lastgroup or ""

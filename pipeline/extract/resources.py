@@ -23,6 +23,57 @@ def norm_key(text: str) -> str:
     return " ".join(w for w in _KEY_SPLIT.split(t) if w and w not in _CONNECTORS)
 
 
+def _top_level_alternatives(pattern: str) -> list[str]:
+    """Split a regex on its top-level '|' (outside groups, classes and escapes)."""
+    parts: list[str] = []
+    depth = 0
+    in_class = False
+    cur: list[str] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            cur.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+            i += 1
+            continue
+        cur.append(ch)
+        i += 1
+    parts.append("".join(cur))
+    return parts
+
+
+def hoist_boundaries(pattern: str) -> str:
+    """Rewrite ``\\ba|\\bb|c|\\bd`` as ``\\b(?:a|b)|c|\\b(?:d)``: the same language and the
+    same alternative order, but the regex engine tests the word boundary once per position
+    instead of once per alternative (several times faster on long cue lists)."""
+    out: list[str] = []
+    run: list[str] = []
+    for alt in _top_level_alternatives(pattern):
+        if alt.startswith("\\b"):
+            run.append(alt[2:])
+            continue
+        if run:
+            out.append("\\b(?:" + "|".join(run) + ")")
+            run = []
+        out.append(alt)
+    if run:
+        out.append("\\b(?:" + "|".join(run) + ")")
+    return "|".join(out)
+
+
 @dataclass(frozen=True, slots=True)
 class PlaceEntry:
     name: str
@@ -60,6 +111,8 @@ class Knowledge:
     theatres: dict[str, dict[str, Any]] = field(default_factory=dict)
     lexicon: dict[str, str] = field(default_factory=dict)
     max_ngram: int = 6
+    # first word of every actor/place key -> most words a key starting with it has
+    first_words: dict[str, int] = field(default_factory=dict)
 
 
 def _add(index: dict[str, list[Any]], key: str, entry: Any) -> None:
@@ -211,4 +264,8 @@ def knowledge() -> Knowledge:
     _load_place_aliases(k)
     _load_sites(k)
     k.max_ngram = max(len(key.split()) for key in [*k.places, *k.actors])
+    for key in [*k.places, *k.actors]:
+        words = key.split()
+        if words:
+            k.first_words[words[0]] = max(k.first_words.get(words[0], 0), len(words))
     return k

@@ -183,7 +183,9 @@ NUMBER_RE = (
     r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s?(?:million|thousand))?"
     r"|(?:(?:" + _NUM_WORD + r")(?:[\s-](?:and\s)?(?:" + _NUM_WORD + r")){0,4})"
 )
-_NUMBER = re.compile(r"\b(?:" + NUMBER_RE + r")\b", re.IGNORECASE)
+# A digit or the first two letters of a number word must follow the boundary (fast pre-check).
+_NUM_GUARD = "|".join(sorted({w[:2] for w in _NUM_WORD.split("|")}))
+_NUMBER = re.compile(r"\b(?=\d|" + _NUM_GUARD + r")(?:" + NUMBER_RE + r")\b", re.IGNORECASE)
 
 
 def parse_number(token: str) -> int | float | None:
