@@ -11,9 +11,8 @@ docs/map.png, measures the page's weight and load time, and checks that no reque
 
 from __future__ import annotations
 
-import os
-
 import json
+import os
 import shutil
 import time
 import urllib.request
