@@ -181,7 +181,9 @@ class LocalKafka:
         if path.exists():
             return path.read_text(encoding="utf-8").strip()
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cid = "-"
+        while not cid[0].isalnum():  # a leading '-' would be read as a flag by StorageTool
+            cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         path.write_text(cid, encoding="utf-8")
         return cid
 
