@@ -98,7 +98,9 @@ class Bench:
         workers: list[Worker] = []
         self.cleanup.push(f"workers {name}", lambda: stop_workers(workers))
         for i in range(count):
-            workers.append(Worker(settings, f"{name}-w{i}", self.workdir, self.worker_env))
+            workers.append(
+                Worker(settings, f"{self.tag}-{name}-w{i}", self.workdir, self.worker_env)
+            )
         t0 = time.monotonic()
         wait_assigned(
             workers,
@@ -106,7 +108,8 @@ class Bench:
             settings.topic_partitions,
             timeout=self.args.step_timeout,
         )
-        say(f"  {count} worker(s) ready and assigned in {time.monotonic() - t0:.1f}s")
+        pids = ", ".join(str(w.pid) for w in workers)
+        say(f"  {count} worker(s) (pid {pids}) ready and assigned in {time.monotonic() - t0:.1f}s")
         return workers
 
     def stop(self, workers: list[Worker]) -> None:
@@ -174,6 +177,8 @@ def throughput_phase(b: Bench, settings: Settings, workers: list[Worker], items:
         "peak_rss_mib": max((r for r in rss if r is not None), default=None),
         "peak_rss_mib_each": rss,
     }
+    if dlq:
+        say(f"  WARNING: {dlq} of {n} articles were dead-lettered (is the extractor broken?)")
     say(
         f"  {len(workers)} worker(s): {rate:,.0f} articles/s ({method}), "
         f"{events:,} events, {tables or 'n/a'} table rows, cpu {cpu:.1f}s, "
@@ -450,6 +455,23 @@ def targets(med: dict[str, Any]) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- main
 
 
+def start_broker(args: argparse.Namespace, workdir: Path, cleanup: Cleanup) -> str:
+    """A private single-node broker on free loopback ports; stopped by `cleanup`."""
+    from pipeline.broker.local import LocalKafka, free_port_block
+
+    kafka = LocalKafka(
+        kafka_home=PROJECT_ROOT / "infra" / "kafka",
+        state_dir=workdir / "kafka",
+        base_port=free_port_block(2, start=39092),
+        heap=Settings().local_kafka_heap,
+    )
+    cleanup.push("broker", kafka.stop)
+    t0 = time.monotonic()
+    bootstrap = kafka.start(timeout=min(120.0, args.step_timeout))
+    say(f"broker on {bootstrap} ({time.monotonic() - t0:.1f}s)")
+    return bootstrap
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("-n", "--articles", type=int, default=20_000, help="articles per run")
@@ -518,20 +540,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     runs: list[dict[str, Any]] = []
     try:
-        bootstrap = args.bootstrap
-        if not bootstrap:
-            from pipeline.broker.local import LocalKafka, free_port_block
-
-            kafka = LocalKafka(
-                kafka_home=PROJECT_ROOT / "infra" / "kafka",
-                state_dir=workdir / "kafka",
-                base_port=free_port_block(2, start=39092),
-                heap=Settings().local_kafka_heap,
-            )
-            cleanup.push("broker", kafka.stop)
-            t0 = time.monotonic()
-            bootstrap = kafka.start(timeout=min(120.0, args.step_timeout))
-            say(f"broker on {bootstrap} ({time.monotonic() - t0:.1f}s)")
+        bootstrap = args.bootstrap or start_broker(args, workdir, cleanup)
         b = Bench(args, bootstrap, workdir)
         cleanup.push("bench", b.cleanup.run)
         for r in range(args.runs):
