@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -12,7 +13,13 @@ from typing import Any
 from pipeline.extract.dates import DateExpr, find_dateline, find_dates, weekday_anchors
 from pipeline.extract.mentions import ActorMention, PlaceMention, complete_scan, scan_names
 from pipeline.extract.resources import ActorEntry, PlaceEntry, hoist_boundaries, knowledge
-from pipeline.extract.text import ORDINALS, find_numbers, parse_number, split_sentences
+from pipeline.extract.text import (
+    ORDINALS,
+    find_numbers,
+    lower_same_length,
+    parse_number,
+    split_sentences,
+)
 from schemas import Article, TerritorialControlEvent, WithdrawalEvent
 from schemas.common import Actor, Evidence, Place
 
@@ -129,6 +136,21 @@ def P() -> dict[str, re.Pattern[str]]:
     }
 
 
+_INLINE_NAME = re.compile(r"\(\?P<\w+>|\\[A-Za-z]")
+
+
+@lru_cache(maxsize=1)
+def PL() -> dict[str, re.Pattern[str]]:
+    """P()'s case-insensitive patterns whose literals are lower-case, compiled without
+    re.IGNORECASE for use on lower-cased text (several times faster)."""
+    out: dict[str, re.Pattern[str]] = {}
+    for name, pat in P().items():
+        literal = _INLINE_NAME.sub("", pat.pattern)
+        if pat.flags & re.IGNORECASE and literal == literal.lower():
+            out[name] = re.compile(pat.pattern)
+    return out
+
+
 @dataclass
 class Ctx:
     body: str
@@ -144,6 +166,15 @@ class Ctx:
     date_cache: dict[int, list[DateExpr]] = field(default_factory=dict)
     adm1_in_article: set[str] = field(default_factory=set)
     completed: set[int] = field(default_factory=set)
+    # `low` is the body lower-cased, offsets kept; `lp` the case-insensitive patterns
+    # compiled for it (PL()).
+    low: str = ""
+    sent_ends: list[int] = field(default_factory=list)
+    clause_cache: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    speaker_cache: dict[int, tuple[ActorEntry | None, bool, bool, bool, bool]] = field(
+        default_factory=dict
+    )
+    lp: dict[str, re.Pattern[str]] = field(default_factory=dict)
 
     def ensure(self, si: int) -> None:
         """Complete sentence `si`'s mentions (generic actors, place qualifiers) on first use:
@@ -227,7 +258,7 @@ def _resolve_place(ctx: Ctx, pm: PlaceMention, si: int) -> tuple[PlaceEntry, str
     if sites:
         return sites[0], sites[0].kind
     a, b = ctx.sents[si]
-    sent = ctx.body[a:b]
+    sent = ctx.low[a:b]
     if pm.hint == "province" and provs:
         return provs[0], "province"
     if pm.hint == "province":
@@ -242,14 +273,14 @@ def _resolve_place(ctx: Ctx, pm: PlaceMention, si: int) -> tuple[PlaceEntry, str
         if (
             cap is not None
             and norm(cap.name) == norm(provs[0].name)
-            and not P()["province_word"].search(sent)
+            and not PL()["province_word"].search(sent)
             and pm.hint != "province"
         ):
             return cap, "city"
         return provs[0], "province"
     if caps:
         if provs and (
-            pm.hint == "province" or (pm.hint != "city" and P()["province_word"].search(sent))
+            pm.hint == "province" or (pm.hint != "city" and PL()["province_word"].search(sent))
         ):
             return provs[0], "province"
         return caps[0], "city"
@@ -266,11 +297,15 @@ def norm(s: str) -> str:
 def _clause_bounds(ctx: Ctx, si: int, pos: int) -> tuple[int, int]:
     a, b = ctx.sents[si]
     cs, ce = a, b
-    for m in P()["clause"].finditer(ctx.body, a, b):
-        if m.end() <= pos:
-            cs = m.end()
-        elif m.start() >= pos:
-            ce = m.start()
+    spans = ctx.clause_cache.get(si)
+    if spans is None:
+        spans = [(m.start(), m.end()) for m in ctx.lp["clause"].finditer(ctx.low, a, b)]
+        ctx.clause_cache[si] = spans
+    for m_start, m_end in spans:
+        if m_end <= pos:
+            cs = m_end
+        elif m_start >= pos:
+            ce = m_start
             break
     return cs, ce
 
@@ -329,7 +364,8 @@ def _reference(article: Article) -> tuple[date, str]:
 
 def build_ctx(article: Article) -> Ctx | None:
     body = article.body
-    if not P()["any"].search(body):
+    low = lower_same_length(body)
+    if not PL()["any"].search(low):
         return None
     ref, basis = _reference(article)
     sents = split_sentences(body)
@@ -363,6 +399,8 @@ def build_ctx(article: Article) -> Ctx | None:
         in_theatre,
     )
     ctx.province_counts = counts
+    ctx.sent_ends = [b for _, b in sents]
+    ctx.low, ctx.lp = low, PL()
     ctx.adm1_in_article = set(counts)
     # districts also count towards their province for "a province" anaphora
     for pm in places:
@@ -376,73 +414,93 @@ def build_ctx(article: Article) -> Ctx | None:
 # ----------------------------------------------------------------------------- cues
 
 
+_SET_TO = re.compile(r"\b(?:set|expected|likely|poised|about) to\s*$")
+_FUTURE = re.compile(r"\bwill\b|\bwould\b|\bgoing to\b")
+_WILL_NOW = re.compile(r"\bwill now\b")
+_IF_AFTER = re.compile(r"^[^,.;]{0,25}\b(?:if|unless)\b")
+
+
 def _blocked(ctx: Ctx, si: int, t0: int, t1: int, cs: int, *, kind: str) -> bool:
     """Negation, hypotheticals, forecasts and commentary before the trigger."""
-    body = ctx.body
+    body, low, lp = ctx.body, ctx.low, ctx.lp
     a, _ = ctx.sents[si]
-    pre = body[max(cs, t0 - 70) : t0]
-    pre_sent = body[a:t0]
-    p = P()
-    if p["neg"].search(pre):
+    lo = max(cs, t0 - 70)
+    pre = body[lo:t0]
+    lpre = low[lo:t0]
+    if lp["neg"].search(lpre):
         return True
-    hypo = p["hypo"].search(pre)
+    hypo = lp["hypo"].search(lpre)
     if hypo:
         word = hypo.group(0).lower()
-        if word == "would" and p["say"].search(body[a:t0]):
+        if word == "would" and lp["say"].search(low[a:t0]):
             pass  # reported speech: "announced that troops would leave"
         elif kind == "handover" and word in ("will",):
             pass
         else:
             return True
-    if kind != "withdrawal" and re.search(r"\b(?:set|expected|likely|poised|about) to\s*$", pre):
+    if kind != "withdrawal" and _SET_TO.search(pre):
         return True
-    if kind != "withdrawal" and re.search(r"\bwill\b|\bwould\b|\bgoing to\b", pre):
+    if kind != "withdrawal" and _FUTURE.search(pre):
         # future territorial statements are forecasts ("will now be the responsibility" is not)
-        if not re.search(r"\bwill now\b", pre):
+        if not _WILL_NOW.search(pre):
             return True
     post = body[t1 : min(t1 + 30, ctx.sents[si][1])]
-    if re.match(r"^[^,.;]{0,25}\b(?:if|unless)\b", post):
+    if _IF_AFTER.match(post):
         return True
-    return bool(p["commentary"].search(pre_sent))
+    return bool(lp["commentary"].search(low[a:t0]))
 
 
-def _claim(
-    ctx: Ctx, si: int, actor: ActorEntry | None, counter: ActorEntry | None, etype: str
-) -> tuple[str, ActorEntry | None]:
-    body = ctx.body
+_ACCORDING_INDEF = re.compile(r"according to\s+(?:a|an|one|some)\b", re.IGNORECASE)
+
+
+def _speaker(ctx: Ctx, si: int) -> tuple[ActorEntry | None, bool, bool, bool, bool]:
+    """Who speaks or claims in sentence `si`: (speaker, official, definite source, verb
+    confirms, claim verb). Computed once per sentence."""
+    cached = ctx.speaker_cache.get(si)
+    if cached is not None:
+        return cached
+    low, lp = ctx.low, ctx.lp
     a, b = ctx.sents[si]
-    sent = body[a:b]
-    p = P()
+    sent = low[a:b]
     speaker: ActorEntry | None = None
     speaker_official = False
     definite = True
     verb_confirm = False
     claimed = False
-    for m in p["say"].finditer(sent):
+    for m in lp["say"].finditer(sent):
         vs = a + m.start()
         word = m.group(0).lower()
         if word == "according to":
             after = [x for x in ctx.actors[si] if vs < x.start <= vs + 80]
             cand = after[0] if after else None
-            seg = body[vs : vs + 80]
-            definite = not re.match(r"according to\s+(?:a|an|one|some)\b", seg, re.I)
+            seg = low[vs : vs + 80]
+            definite = not _ACCORDING_INDEF.match(seg)
         else:
             before = [x for x in ctx.actors[si] if vs - 60 <= x.end <= vs]
             cand = before[-1] if before else None
-            seg = body[max(a, vs - 60) : vs]
-            if p["confirm"].match(m.group(0)):
+            seg = low[max(a, vs - 60) : vs]
+            if lp["confirm"].match(m.group(0)):
                 verb_confirm = True
         if cand is not None:
             speaker = _resolve_actor(ctx, cand)
-            speaker_official = bool(p["official"].search(seg)) or cand.role in ("leader", "capital")
+            speaker_official = bool(lp["official"].search(seg)) or cand.role in ("leader", "capital")
             break
-    for m in p["claimv"].finditer(sent):
+    for m in lp["claimv"].finditer(sent):
         before = [x for x in ctx.actors[si] if a + m.start() - 40 <= x.end <= a + m.start()]
         if before:
             sp = _resolve_actor(ctx, before[-1])
             if sp is not None:
                 speaker, claimed = sp, True
                 break
+    out = (speaker, speaker_official, definite, verb_confirm, claimed)
+    ctx.speaker_cache[si] = out
+    return out
+
+
+def _claim(
+    ctx: Ctx, si: int, actor: ActorEntry | None, counter: ActorEntry | None, etype: str
+) -> tuple[str, ActorEntry | None]:
+    speaker, speaker_official, definite, verb_confirm, claimed = _speaker(ctx, si)
     if speaker is not None and actor is not None:
         if etype == "withdrawal":
             if _side(_state_of(speaker).code) == _side(actor.code) or speaker.group == actor.group:
@@ -465,19 +523,19 @@ def _claim(
 
 def _troops(ctx: Ctx, lo: int, hi: int) -> tuple[int | None, list[tuple[int, int]]]:
     """First troop count in body[lo:hi] that is not a 'will stay' count; plus remaining counts."""
-    body = ctx.body
+    body, low, lp = ctx.body, ctx.low, ctx.lp
     p = P()
     found: int | None = None
     remaining: list[tuple[int, int]] = []
     for s, e, val in find_numbers(body, lo, hi):
         if not isinstance(val, int) or val <= 0 or val > 5_000_000:
             continue
-        if p["strong"].match(body, e):
+        if lp["strong"].match(low, e):
             continue
         ta = p["troop_after"].match(body, e, min(len(body), e + 60))
         if not ta:
             continue
-        if p["remain"].match(body, ta.end(), min(len(body), ta.end() + 40)):
+        if lp["remain"].match(low, ta.end(), min(len(body), ta.end() + 40)):
             remaining.append((s, val))
             continue
         if found is None:
@@ -488,8 +546,14 @@ def _troops(ctx: Ctx, lo: int, hi: int) -> tuple[int | None, list[tuple[int, int
 def _dates_for(ctx: Ctx, lo: int, hi: int) -> list[DateExpr]:
     """Date expressions starting in body[lo:hi], computed once per sentence."""
     out: list[DateExpr] = []
-    for si, (a, b) in enumerate(ctx.sents):
-        if b <= lo or a >= hi:
+    sents = ctx.sents
+    # sentences are sorted and disjoint: start at the first one ending after `lo`
+    si = bisect_right(ctx.sent_ends, lo)
+    for si in range(si, len(sents)):
+        a, b = sents[si]
+        if a >= hi:
+            break
+        if b <= lo:
             continue
         cached = ctx.date_cache.get(si)
         if cached is None:
@@ -575,14 +639,19 @@ def _prefix_guard(prefixes: frozenset[str]) -> str:
 
 @lru_cache(maxsize=1)
 def _trigger_scanner() -> re.Pattern[str]:
-    """The trigger alternation behind a prefix guard: one pass finds every trigger."""
-    return re.compile(
-        _prefix_guard(_TRIGGER_PREFIXES) + "(?:" + P()["trig"].pattern + ")", re.IGNORECASE
-    )
+    """The trigger alternation behind a prefix guard, for the lower-cased body: one pass
+    finds every trigger ("[A-Z]", which matched any letter under re.IGNORECASE, becomes
+    "[a-z]")."""
+    src = _prefix_guard(_TRIGGER_PREFIXES) + "(?:" + P()["trig"].pattern + ")"
+    src = src.replace("[A-Z]", "[a-z]")
+    literal = _INLINE_NAME.sub("", src).replace("A-Za-z", "")
+    assert literal == literal.lower()
+    return re.compile(src)
 
 
-def _triggers(body: str, a: int, b: int) -> list[re.Match[str]]:
-    return list(_trigger_scanner().finditer(body, a, b))
+def _triggers(low: str, a: int, b: int) -> list[re.Match[str]]:
+    """Trigger matches in the lower-cased body between a and b."""
+    return list(_trigger_scanner().finditer(low, a, b))
 
 
 def _pick_dates(
@@ -610,7 +679,7 @@ def _places_in(
 ) -> list[tuple[Place, int, bool]]:
     """Concrete places in body[lo:hi] (resolved, anchors removed, qualifiers dropped)."""
     out: list[tuple[Place, PlaceEntry, int]] = []
-    body = ctx.body
+    body, low, lp = ctx.body, ctx.low, ctx.lp
     actor_spans = {(x.start, x.end) for x in ctx.actors[si] if x.actor is not None}
     for pm in ctx.places[si]:
         if pm.start < lo or pm.start >= hi or pm.anchored:
@@ -622,16 +691,16 @@ def _places_in(
         if kind == "country" and entry.country != ctx.host:
             if territorial or (pm.start, pm.end) in actor_spans:
                 continue
-            if P()["led_by"].search(body[max(0, pm.start - 30) : pm.start]):
+            if lp["led_by"].search(low[max(0, pm.start - 30) : pm.start]):
                 continue
-            if P()["to_before"].search(body[max(0, pm.start - 12) : pm.start]):
+            if lp["to_before"].search(low[max(0, pm.start - 12) : pm.start]):
                 continue
-            if P()["border_before"].search(body[max(lo, pm.start - 80) : pm.start]):
+            if lp["border_before"].search(low[max(lo, pm.start - 80) : pm.start]):
                 continue
         elif (
             kind == "country"
             and territorial
-            and P()["border_before"].search(body[max(lo, pm.start - 80) : pm.start])
+            and lp["border_before"].search(low[max(lo, pm.start - 80) : pm.start])
         ):
             continue
         out.append((_place_from_entry(entry, kind), entry, pm.start))
@@ -665,18 +734,18 @@ def _end_of(ctx: Ctx, si: int, start: int) -> int:
 
 
 def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int, bool]]:
-    body = ctx.body
+    body, low, lp = ctx.body, ctx.low, ctx.lp
     k = knowledge()
     out: list[tuple[Place, int, bool]] = []
     host = k.countries.get(ctx.host)
     pos = lo
     while pos < hi:
-        m = P()["vague"].search(body, pos, hi)
+        m = lp["vague"].search(low, pos, hi)
         if m is None:
             break
         pos = max(m.end(), pos + 1)
         head = m.group("head").lower()
-        anc = P()["anchor_region"].match(body, m.end(), hi)
+        anc = lp["anchor_region"].match(low, m.end(), hi)
         if anc:
             after = [pm for pm in ctx.places[si] if anc.end() <= pm.start <= anc.end() + 3]
             if after:
@@ -761,24 +830,24 @@ def _withdrawal(
     out: list[Cand],
     remain_facts: list[tuple[ActorEntry, int]],
 ) -> None:
-    body = ctx.body
+    body, low, lp = ctx.body, ctx.low, ctx.lp
     p = P()
     k = knowledge()
     t0, t1 = m.start(), m.end()
     word = m.group(0).lower()
     a, b = ctx.sents[si]
     cs, ce = _clause_bounds(ctx, si, t0)
-    if word in ("left", "leave", "leaves", "leaving") and p["left_bad"].match(body, t1):
+    if word in ("left", "leave", "leaves", "leaving") and lp["left_bad"].match(low, t1):
         return
     if (
         word.startswith("exit")
         and gname == "wv"
-        and not p["mil"].search(body, t1, min(ce, t1 + 30))
+        and not lp["mil"].search(low, t1, min(ce, t1 + 30))
     ):
         return
-    if word.startswith("return") and not p["mil"].search(body, cs, t0):
+    if word.startswith("return") and not lp["mil"].search(low, cs, t0):
         return
-    mil_clause = p["mil"].search(body, cs, ce)
+    mil_clause = lp["mil"].search(low, cs, ce)
     if not mil_clause and (gname == "wn" or not word.startswith("end")):
         if gname == "wv":
             return
@@ -790,13 +859,13 @@ def _withdrawal(
         return
     # military context required, civilians/diplomats/athletes excluded
     near_lo, near_hi = max(cs, t0 - 40), min(ce, t1 + 45)
-    mil_near = p["mil"].search(body, max(cs, t0 - 30), min(ce, t1 + 45))
-    mil_clause = p["mil"].search(body, cs, ce)
-    nonmil = p["nonmil"].search(body, near_lo, near_hi)
+    mil_near = lp["mil"].search(low, max(cs, t0 - 30), min(ce, t1 + 45))
+    mil_clause = lp["mil"].search(low, cs, ce)
+    nonmil = lp["nonmil"].search(low, near_lo, near_hi)
     if nonmil and not mil_near:
         return
     pre_clause = body[cs:t0]
-    last_mil = p["last_mil"].search(body, max(a, t0 - 60), t0)
+    last_mil = lp["last_mil"].search(low, max(a, t0 - 60), t0)
     if p["person"].search(pre_clause) and not last_mil and not p["say"].search(pre_clause):
         # "the head of US forces withdraws", "the envoy leaves" - persons, not troops
         return
@@ -821,7 +890,7 @@ def _withdrawal(
             return False
         if r.code == ctx.host:
             return False
-        return not p["led_by"].search(body[max(a, x.start - 30) : x.start])
+        return not lp["led_by"].search(low[max(a, x.start - 30) : x.start])
 
     chosen: ActorMention | None = None
     if gname == "wn":
@@ -861,7 +930,7 @@ def _withdrawal(
     explicit = True
     plist = _places_in(ctx, si, cs, ce, territorial=False)
     sub = [x for x in plist if x[0].kind != "country"]
-    ind = p["from_indef"].search(body, t1, min(ce, t1 + 60))
+    ind = lp["from_indef"].search(low, t1, min(ce, t1 + 60))
     if sub:
         place = max(sub, key=lambda x: KIND_RANK.get(x[0].kind, 0) * 0 + (1 if x[0].adm2 else 0))[0]
     elif ind and ind.group("kind") == "province" and ctx.province_counts:
@@ -897,7 +966,7 @@ def _withdrawal(
         or percent is not None
     ):
         status = "ongoing"
-    elif p["announce"].search(body[cs:t0]) or (deadline is not None and deadline.value >= ctx.ref):
+    elif lp["announce"].search(low[cs:t0]) or (deadline is not None and deadline.value >= ctx.ref):
         status = "announced"
     elif p["completed"].search(pre) or p["completed"].search(post) or last_mil:
         status = "completed"
@@ -929,10 +998,17 @@ def _withdrawal(
     out.append(c)
 
 
+# (searched in the lower-cased body)
+_ATTEMPT = re.compile(
+    r"\b(?:attempt(?:s|ed|ing)? to|trying to|tries to|tried to|bid to|effort to|counter-?offensive)\b"
+)
+_COUNTER_OFFENSIVE = re.compile(r"counter-?offensive")
+
+
 def _territorial(
     ctx: Ctx, si: int, m: re.Match[str], gname: str, trig_starts: list[int], out: list[Cand]
 ) -> None:
-    body = ctx.body
+    body, low, lp = ctx.body, ctx.low, ctx.lp
     p = P()
     k = knowledge()
     t0, t1 = m.start(), m.end()
@@ -953,11 +1029,7 @@ def _territorial(
     nxt = min([s for s in trig_starts if s > t0] + [ce])
     obj_hi = nxt
     change = kind
-    attempt = re.search(
-        r"\b(?:attempt(?:s|ed|ing)? to|trying to|tries to|tried to|bid to|effort to|counter-?offensive)\b",
-        body[max(cs, t0 - 60) : t0],
-        re.I,
-    ) or re.search(r"counter-?offensive", body[a:t0], re.I)
+    attempt = _ATTEMPT.search(low[max(cs, t0 - 60) : t0]) or _COUNTER_OFFENSIVE.search(low, a, t0)
 
     def conflict_party(x: ActorMention) -> ActorEntry | None:
         r = _resolve_actor(ctx, x)
@@ -988,7 +1060,7 @@ def _territorial(
             others = [
                 conflict_party(x)
                 for x in mentions
-                if x is not rec and not p["led_by"].search(body[max(a, x.start - 30) : x.start])
+                if x is not rec and not lp["led_by"].search(low[max(a, x.start - 30) : x.start])
             ]
             others2 = [
                 o
@@ -1022,7 +1094,7 @@ def _territorial(
             for x in mentions
             if cs <= x.start < t0
             and conflict_party(x) is not None
-            and not p["led_by"].search(body[max(a, x.start - 30) : x.start])
+            and not lp["led_by"].search(low[max(a, x.start - 30) : x.start])
         ]
         if not before:
             before = [x for x in mentions if a <= x.start < t0 and conflict_party(x) is not None]
@@ -1039,7 +1111,7 @@ def _territorial(
                 actor = ins
         if before:
             actor = conflict_party(before[-1])
-        if p["pronoun_it"].match(body, t1):
+        if lp["pronoun_it"].match(low, t1):
             prev = _previous_place(ctx, si, t0)
             places = [(prev, t1, True)] if prev else []
         else:
@@ -1070,7 +1142,7 @@ def _territorial(
             places = [x for x in places if x[2] and x[0].kind not in ("country", "territory_share")]
         if attempt and kind == "gain":
             change = "contest"
-        if kind == "gain" and p["partial"].search(body, t1, obj_hi):
+        if kind == "gain" and lp["partial"].search(low, t1, obj_hi):
             change = "contest"
     if actor is None or not places:
         return
@@ -1101,7 +1173,7 @@ def _territorial(
             val = None
         if isinstance(val, int):
             count = val
-    hedge = p["hedge"].search(body, a, b)
+    hedge = lp["hedge"].search(low, a, b)
     claim, claimant = _claim(ctx, si, actor, counter, "territorial_control")
     if claim == "reported" and hedge:
         claim = "reported"
@@ -1153,7 +1225,7 @@ def run(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
     cands: list[Cand] = []
     remain_facts: list[tuple[ActorEntry, int]] = []
     for si, (a, b) in enumerate(ctx.sents):
-        matches = _triggers(body, a, b)
+        matches = _triggers(ctx.low, a, b)
         if not matches:
             continue
         ctx.ensure(si)

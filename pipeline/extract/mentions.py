@@ -6,7 +6,15 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.extract.resources import ActorEntry, Knowledge, PlaceEntry, knowledge, norm_key
+from pipeline.extract.resources import (
+    CONNECTORS,
+    ActorEntry,
+    Knowledge,
+    PlaceEntry,
+    knowledge,
+    norm_key,
+)
+from pipeline.extract.text import lower_same_length
 
 # Capitalised tokens ("U.S.", "Mazar-i-Sharif", "ANDSF", "Afghanistan's").
 _CAP_TOKEN = re.compile(r"\b[A-Z][\w’'\-‐.]*")
@@ -98,6 +106,14 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 _ACRONYM = re.compile(r"(?:[A-Z]\.){2,}")
 
 
+def _token_key(tok: str) -> str:
+    """norm_key of one capitalised token, with a fast path for plain words."""
+    if tok.isascii() and tok.isalpha():
+        low = tok.lower()
+        return "" if low in CONNECTORS else low
+    return norm_key(tok)
+
+
 def _lookup_caps(
     sent: str, base: int, k: Knowledge
 ) -> tuple[list[ActorMention], list[PlaceMention]]:
@@ -121,7 +137,7 @@ def _lookup_caps(
     n = len(tokens)
     # Each token's lookup key, computed once; an n-gram's key is its tokens' and gaps' keys
     # joined (the same as norm_key of the whole span, since tokens and gaps split on spaces).
-    keys = [norm_key(t[2]) for t in tokens]
+    keys = [_token_key(t[2]) for t in tokens]
     first = k.first_words
     i = 0
     maxn = k.max_ngram
@@ -138,7 +154,7 @@ def _lookup_caps(
             gap = sent[tokens[j_end][1] : tokens[j_end + 1][0]]
             if _GAP.match(gap) is None:
                 break
-            gaps.append(norm_key(gap))
+            gaps.append(norm_key(gap) if gap.strip() else "")
             j_end += 1
         for j in range(j_end, i - 1, -1):
             a, b = tokens[i][0], tokens[j][1]
@@ -200,13 +216,11 @@ def complete_scan(
     ("near X", "X province", "the city of X") to a sentence's named mentions, in place."""
     pats = _patterns()
     sent = body[start:end]
-    low = sent.lower()
-    # Case-insensitive patterns run on the lower-cased sentence when lower-casing keeps the
-    # offsets (it nearly always does): several times faster than re.IGNORECASE.
-    same = len(low) == len(sent)
-    text, sfx = (low, "_low") if same else (sent, "")
+    # Case-insensitive patterns run on the lower-cased sentence (offsets kept) without
+    # re.IGNORECASE: several times faster.
+    low = lower_same_length(sent)
     if any(w in low for w in _GENERIC_HINTS):
-        for m in pats["generic" + sfx].finditer(text):
+        for m in pats["generic_low"].finditer(low):
             kind = (
                 "insurgent" if m.group("ins") else "host_forces" if m.group("host") else "foreign"
             )
@@ -215,12 +229,12 @@ def complete_scan(
                 continue
             actors.append(ActorMention(s0, e0, None, kind, kind))
         actors.sort(key=lambda x: x.start)
-    rel_before = pats["relation_before" + sfx]
-    city_before = pats["city_before" + sfx]
+    rel_before = pats["relation_before_low"]
+    city_before = pats["city_before_low"]
     for pm in places:
         rel_a = pm.start - start
         rel_b = pm.end - start
-        before = text[max(0, rel_a - 40) : rel_a]
+        before = low[max(0, rel_a - 40) : rel_a]
         if rel_before.search(before):
             pm.anchored = True
         prov = pats["province_after"].match(sent, rel_b)

@@ -12,7 +12,7 @@ from typing import Any
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
-_CONNECTORS = frozenset({"e", "i", "ye", "-e-", "-i-"})
+CONNECTORS = frozenset({"e", "i", "ye", "-e-", "-i-"})
 _KEY_STRIP = re.compile(r"[’'`](?:s\b)?|[.()]")
 _KEY_SPLIT = re.compile(r"[\s\-‐‑–_/,]+")
 
@@ -20,7 +20,7 @@ _KEY_SPLIT = re.compile(r"[\s\-‐‑–_/,]+")
 def norm_key(text: str) -> str:
     """Normalise a name for lookup: 'Mazar-i-Sharif' -> 'mazar sharif', "U.S." -> 'us'."""
     t = _KEY_STRIP.sub("", text.lower())
-    return " ".join(w for w in _KEY_SPLIT.split(t) if w and w not in _CONNECTORS)
+    return " ".join(w for w in _KEY_SPLIT.split(t) if w and w not in CONNECTORS)
 
 
 def _top_level_alternatives(pattern: str) -> list[str]:

@@ -72,9 +72,20 @@ _OUTLET_GROUP = re.compile(r"\(([^()\n]{1,80})\)")
 MAX_SENTENCE = 2_000
 
 
+def lower_same_length(text: str) -> str:
+    """`text` lower-cased with every offset kept: the few characters whose lower case is
+    longer (Turkish dotted I) stay as they are."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(lc := c.lower()) != 1 else lc for c in text)
+
+
 def outlet_tail_start(text: str, line_end: int, line_start: int) -> int:
     """Return where a trailing run of "(Outlet)" groups starts on a line (or line_end)."""
     seg = text[line_start:line_end]
+    if not seg.rstrip(" \t").endswith(")"):
+        return line_end  # the tail ends the line with ")": most lines are rejected here
     m = _OUTLET_TAIL.search(seg)
     if not m:
         return line_end
