@@ -171,6 +171,8 @@ class Ctx:
     low: str = ""
     sent_ends: list[int] = field(default_factory=list)
     clause_cache: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    count_cache: dict[int, int | None] = field(default_factory=dict)
+    number_cache: dict[int, list[tuple[int, int, int | float]]] = field(default_factory=dict)
     speaker_cache: dict[int, tuple[ActorEntry | None, bool, bool, bool, bool]] = field(
         default_factory=dict
     )
@@ -521,13 +523,26 @@ def _claim(
     return "reported", None
 
 
+def _numbers(ctx: Ctx, lo: int, hi: int) -> list[tuple[int, int, int | float]]:
+    """Numbers within body[lo:hi] (one sentence), found once per sentence."""
+    si = bisect_right(ctx.sent_ends, lo)
+    if si >= len(ctx.sents) or ctx.sents[si][0] > lo or ctx.sents[si][1] < hi:
+        return find_numbers(ctx.low, lo, hi, lowered=True)  # not inside one sentence
+    found = ctx.number_cache.get(si)
+    if found is None:
+        a, b = ctx.sents[si]
+        found = find_numbers(ctx.low, a, b, lowered=True)
+        ctx.number_cache[si] = found
+    return [x for x in found if lo <= x[0] and x[1] <= hi]
+
+
 def _troops(ctx: Ctx, lo: int, hi: int) -> tuple[int | None, list[tuple[int, int]]]:
     """First troop count in body[lo:hi] that is not a 'will stay' count; plus remaining counts."""
     body, low, lp = ctx.body, ctx.low, ctx.lp
     p = P()
     found: int | None = None
     remaining: list[tuple[int, int]] = []
-    for s, e, val in find_numbers(body, lo, hi):
+    for s, e, val in _numbers(ctx, lo, hi):
         if not isinstance(val, int) or val <= 0 or val > 5_000_000:
             continue
         if lp["strong"].match(low, e):
@@ -822,6 +837,10 @@ def _previous_place(
 # ----------------------------------------------------------------------------- triggers
 
 
+_UNDERWAY = re.compile(r"\bunder ?way\b|\beffective\b|\bin progress\b")
+_IS_ARE = re.compile(r"(?:is|are)\s")
+
+
 def _withdrawal(
     ctx: Ctx,
     si: int,
@@ -864,9 +883,9 @@ def _withdrawal(
     nonmil = lp["nonmil"].search(low, near_lo, near_hi)
     if nonmil and not mil_near:
         return
-    pre_clause = body[cs:t0]
+    pre_clause = low[cs:t0]
     last_mil = lp["last_mil"].search(low, max(a, t0 - 60), t0)
-    if p["person"].search(pre_clause) and not last_mil and not p["say"].search(pre_clause):
+    if lp["person"].search(pre_clause) and not last_mil and not lp["say"].search(pre_clause):
         # "the head of US forces withdraws", "the envoy leaves" - persons, not troops
         return
     if gname == "wv" and not mil_clause and not word.startswith("end"):
@@ -958,19 +977,20 @@ def _withdrawal(
         percent = min(100.0, float(pm.group(1)))
     dates = _dates_for(ctx, t1, min(b, t1 + 140)) + _dates_for(ctx, max(cs, t0 - 40), t0)
     deadline, when = _pick_dates(ctx, dates, t0)
-    pre = body[max(cs, t0 - 60) : t0]
     post = body[t1 : min(ce, t1 + 40)]
+    lpre = low[max(cs, t0 - 60) : t0]
+    lpost = low[t1 : min(ce, t1 + 40)]
     if (
-        p["ongoing"].search(pre)
-        or re.search(r"\bunder ?way\b|\beffective\b|\bin progress\b", post)
+        lp["ongoing"].search(lpre)
+        or _UNDERWAY.search(post)
         or percent is not None
     ):
         status = "ongoing"
     elif lp["announce"].search(low[cs:t0]) or (deadline is not None and deadline.value >= ctx.ref):
         status = "announced"
-    elif p["completed"].search(pre) or p["completed"].search(post) or last_mil:
+    elif lp["completed"].search(lpre) or lp["completed"].search(lpost) or last_mil:
         status = "completed"
-    elif gname == "wn" or re.match(r"(?:is|are)\s", body[max(cs, t0 - 4) : t0]):
+    elif gname == "wn" or _IS_ARE.match(body[max(cs, t0 - 4) : t0]):
         status = "ongoing"
     else:
         status = "completed"
@@ -996,6 +1016,28 @@ def _withdrawal(
         _claim(ctx, si, actor, None, "withdrawal") if actor else ("reported", None)
     )
     out.append(c)
+
+
+@lru_cache(maxsize=1)
+def _count_low() -> re.Pattern[str]:
+    """P()["count"] for the lower-cased body ("[A-Z]" matched any letter under re.I)."""
+    return re.compile(P()["count"].pattern.replace("[A-Z]", "[a-z]"))
+
+
+def _place_count(ctx: Ctx, si: int) -> int | None:
+    """"two out of six districts" -> 2: the sentence's place count, found once."""
+    if si in ctx.count_cache:
+        return ctx.count_cache[si]
+    a, b = ctx.sents[si]
+    count: int | None = None
+    cm = _count_low().search(ctx.low, a, b)
+    if cm:
+        tok = cm.group("n") or cm.group("n2")
+        val = parse_number(tok) if tok else None
+        if isinstance(val, int):
+            count = val
+    ctx.count_cache[si] = count
+    return count
 
 
 # (searched in the lower-cased body)
@@ -1165,18 +1207,8 @@ def _territorial(
     sm2 = p["share"].search(body, a, b)
     if sm2 and any(x[0].kind == "territory_share" for x in places):
         share = float(sm2.group("num"))
-    cm = p["count"].search(body, a, b)
-    if cm:
-        tok = cm.group("n") or cm.group("n2")
-        val = parse_number(tok) if tok else None
-        if val is None and tok and tok.lower() in ORDINALS:
-            val = None
-        if isinstance(val, int):
-            count = val
-    hedge = lp["hedge"].search(low, a, b)
+    count = _place_count(ctx, si)
     claim, claimant = _claim(ctx, si, actor, counter, "territorial_control")
-    if claim == "reported" and hedge:
-        claim = "reported"
     dates = _dates_for(ctx, a, b)
     _, when = _pick_dates(ctx, dates, t0)
     for pl, _pos, is_concrete in places:

@@ -147,23 +147,25 @@ def _lookup_caps(
             i += 1  # no actor or place name starts with this word
             continue
         matched = False
-        # candidate n-grams over consecutive capitalised tokens joined by linkers
+        # candidate n-grams over consecutive capitalised tokens joined by linkers, extended
+        # only while the n-gram's key begins some known name's key
         j_end = i
-        gaps: list[str] = []
+        ngram_keys = [keys[i]]
+        prefixes = k.key_prefixes
         while j_end + 1 < n and j_end + 1 - i < maxn:
             gap = sent[tokens[j_end][1] : tokens[j_end + 1][0]]
             if _GAP.match(gap) is None:
                 break
-            gaps.append(norm_key(gap) if gap.strip() else "")
+            parts = [ngram_keys[-1], norm_key(gap) if gap.strip() else "", keys[j_end + 1]]
+            nk = " ".join(x for x in parts if x)
+            if nk and nk not in prefixes:
+                break
+            ngram_keys.append(nk)
             j_end += 1
         for j in range(j_end, i - 1, -1):
             a, b = tokens[i][0], tokens[j][1]
             raw = sent[a:b]
-            parts = [keys[i]]
-            for x in range(i + 1, j + 1):
-                parts.append(gaps[x - i - 1])
-                parts.append(keys[x])
-            key = " ".join(p for p in parts if p)
+            key = ngram_keys[j - i]
             acts = k.actors.get(key)
             plcs = k.places.get(key)
             hit = False

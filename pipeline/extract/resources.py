@@ -113,6 +113,8 @@ class Knowledge:
     max_ngram: int = 6
     # first word of every actor/place key -> most words a key starting with it has
     first_words: dict[str, int] = field(default_factory=dict)
+    # every word-prefix of every actor/place key ("islamic", "islamic state", ...)
+    key_prefixes: set[str] = field(default_factory=set)
 
 
 def _add(index: dict[str, list[Any]], key: str, entry: Any) -> None:
@@ -268,4 +270,6 @@ def knowledge() -> Knowledge:
         words = key.split()
         if words:
             k.first_words[words[0]] = max(k.first_words.get(words[0], 0), len(words))
+        for n in range(1, len(words) + 1):
+            k.key_prefixes.add(" ".join(words[:n]))
     return k

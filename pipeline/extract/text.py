@@ -197,6 +197,10 @@ NUMBER_RE = (
 # A digit or the first two letters of a number word must follow the boundary (fast pre-check).
 _NUM_GUARD = "|".join(sorted({w[:2] for w in _NUM_WORD.split("|")}))
 _NUMBER = re.compile(r"\b(?=\d|" + _NUM_GUARD + r")(?:" + NUMBER_RE + r")\b", re.IGNORECASE)
+# the same for lower-cased text (NUMBER_RE is lower-case), without re.IGNORECASE
+_NUMBER_LOW = re.compile(_NUMBER.pattern)
+_DIGITS = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s?(million|thousand))?")
+_WORD_SEP = re.compile(r"[\s-]+")
 
 
 def parse_number(token: str) -> int | float | None:
@@ -204,7 +208,7 @@ def parse_number(token: str) -> int | float | None:
     t = token.strip().lower().replace("\u00a0", " ")
     if not t:
         return None
-    m = re.fullmatch(r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s?(million|thousand))?", t)
+    m = _DIGITS.fullmatch(t)
     if m:
         val = float(m.group(1).replace(",", ""))
         if m.group(2):
@@ -213,7 +217,7 @@ def parse_number(token: str) -> int | float | None:
     total = 0
     current = 0
     seen = False
-    for word in re.split(r"[\s-]+", t):
+    for word in _WORD_SEP.split(t):
         if word == "and" or not word:
             continue
         if word in _UNITS:
@@ -233,11 +237,12 @@ def parse_number(token: str) -> int | float | None:
 
 
 def find_numbers(
-    text: str, start: int = 0, end: int | None = None
+    text: str, start: int = 0, end: int | None = None, *, lowered: bool = False
 ) -> list[tuple[int, int, int | float]]:
-    """All numbers in text[start:end] as (start, end, value)."""
+    """All numbers in text[start:end] as (start, end, value); `lowered`: text is lower-case."""
     out: list[tuple[int, int, int | float]] = []
-    for m in _NUMBER.finditer(text, start, len(text) if end is None else end):
+    pat = _NUMBER_LOW if lowered else _NUMBER
+    for m in pat.finditer(text, start, len(text) if end is None else end):
         val = parse_number(m.group(0))
         if val is not None and m.group(0).lower() not in {"a", "an"}:
             out.append((m.start(), m.end(), val))
