@@ -172,6 +172,7 @@ class Ctx:
     sent_ends: list[int] = field(default_factory=list)
     clause_cache: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     count_cache: dict[int, int | None] = field(default_factory=dict)
+    insurgent_cache: dict[int, ActorEntry | None] = field(default_factory=dict)
     number_cache: dict[int, list[tuple[int, int, int | float]]] = field(default_factory=dict)
     speaker_cache: dict[int, tuple[ActorEntry | None, bool, bool, bool, bool]] = field(
         default_factory=dict
@@ -318,18 +319,24 @@ def _resolve_actor(ctx: Ctx, am: ActorMention) -> ActorEntry | None:
         return am.actor
     if am.generic == "insurgent":
         # the most recent armed group mentioned before, else the theatre's insurgent
+        if am.start in ctx.insurgent_cache:
+            return ctx.insurgent_cache[am.start]
         best: ActorMention | None = None
         for sent_actors in ctx.actors:
+            if sent_actors and sent_actors[0].start >= am.start:
+                break
             for x in sent_actors:
                 if x.start >= am.start:
                     break
                 if x.actor is not None and x.actor.kind == "armed_group":
                     best = x
+        found: ActorEntry | None = None
         if best is not None and best.actor is not None:
-            return best.actor
-        if ctx.in_theatre:
-            return k.actor_by_code.get(k.theatre["insurgent"])
-        return None
+            found = best.actor
+        elif ctx.in_theatre:
+            found = k.actor_by_code.get(k.theatre["insurgent"])
+        ctx.insurgent_cache[am.start] = found
+        return found
     if am.generic == "host_forces":
         return k.actor_by_code.get(k.theatre["forces"]) if ctx.in_theatre else None
     return None
@@ -839,6 +846,10 @@ def _previous_place(
 
 _UNDERWAY = re.compile(r"\bunder ?way\b|\beffective\b|\bin progress\b")
 _IS_ARE = re.compile(r"(?:is|are)\s")
+_PERCENT_DONE = re.compile(
+    r"(\d{1,3}(?:\.\d+)?)\s?(?:%|percent|per cent)\s+(?:\w+\s+){0,2}?"
+    r"(?:effective|complete|completed|done|finished|over)\b"
+)
 
 
 def _withdrawal(
@@ -969,10 +980,7 @@ def _withdrawal(
         if owners and (r := _resolve_actor(ctx, owners[0])) is not None:
             remain_facts.append((_state_of(r), val))
     percent: float | None = None
-    pm = re.search(
-        r"(\d{1,3}(?:\.\d+)?)\s?(?:%|percent|per cent)\s+(?:\w+\s+){0,2}?(?:effective|complete|completed|done|finished|over)\b",
-        body[cs:ce],
-    )
+    pm = _PERCENT_DONE.search(body[cs:ce])
     if pm:
         percent = min(100.0, float(pm.group(1)))
     dates = _dates_for(ctx, t1, min(b, t1 + 140)) + _dates_for(ctx, max(cs, t0 - 40), t0)
