@@ -6,7 +6,7 @@ import hashlib
 from bisect import bisect_right
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -166,6 +166,7 @@ class Ctx:
     date_cache: dict[int, list[DateExpr]] = field(default_factory=dict)
     adm1_in_article: set[str] = field(default_factory=set)
     completed: set[int] = field(default_factory=set)
+    ref_known: bool = True  # False: no reference day; relative dates are not resolved
     # `low` is the body lower-cased, offsets kept; `lp` the case-insensitive patterns
     # compiled for it (PL()).
     low: str = ""
@@ -361,14 +362,22 @@ def _side(code: str) -> str:
 # ----------------------------------------------------------------------------- article setup
 
 
-def _reference(article: Article) -> tuple[date, str]:
+# Stands in for an unknown reference day: only dates with an explicit year are kept then.
+_NO_REFERENCE = date(2000, 1, 1)
+
+
+def _reference(article: Article) -> tuple[date | None, str]:
+    """The day relative dates are resolved against, and its basis. Time is an input: with
+    no publication date, dateline or ingestion time there is no reference day (None), never
+    the wall clock."""
     if article.published_at is not None:
         return article.published_at.date(), "published_at"
     dl = find_dateline(article.body)
     if dl is not None:
         return dl, "dateline"
-    ing = article.ingested_at or datetime.now(UTC)
-    return ing.date(), "ingestion"
+    if article.ingested_at is not None:
+        return article.ingested_at.date(), "ingestion"
+    return None, "ingestion"
 
 
 def build_ctx(article: Article) -> Ctx | None:
@@ -376,7 +385,8 @@ def build_ctx(article: Article) -> Ctx | None:
     low = lower_same_length(body)
     if not PL()["any"].search(low):
         return None
-    ref, basis = _reference(article)
+    ref_day, basis = _reference(article)
+    ref = ref_day or _NO_REFERENCE
     sents = split_sentences(body)
     k = knowledge()
     actors: list[list[ActorMention]] = []
@@ -408,6 +418,7 @@ def build_ctx(article: Article) -> Ctx | None:
         in_theatre,
     )
     ctx.province_counts = counts
+    ctx.ref_known = ref_day is not None
     ctx.sent_ends = [b for _, b in sents]
     ctx.low, ctx.lp = low, PL()
     ctx.adm1_in_article = set(counts)
@@ -580,6 +591,8 @@ def _dates_for(ctx: Ctx, lo: int, hi: int) -> list[DateExpr]:
         cached = ctx.date_cache.get(si)
         if cached is None:
             cached = find_dates(ctx.body, a, b, ctx.ref, ctx.anchors)
+            if not ctx.ref_known:
+                cached = [d for d in cached if d.explicit_year]
             ctx.date_cache[si] = cached
         out.extend(d for d in cached if lo <= d.start < hi)
     return out
@@ -683,7 +696,10 @@ def _pick_dates(
     deadline = None
     when = None
     for d in sorted(dates, key=lambda d: abs(d.start - t0)):
-        future = d.value > ctx.ref or (d.precision != "day" and d.value.year > ctx.ref.year)
+        # with no reference day nothing is known to lie ahead: only "by ..." makes a deadline
+        future = ctx.ref_known and (
+            d.value > ctx.ref or (d.precision != "day" and d.value.year > ctx.ref.year)
+        )
         if (d.is_by or future) and deadline is None:
             if d.precision == "day" and d.value < ctx.ref and not d.is_by:
                 continue
@@ -994,7 +1010,9 @@ def _withdrawal(
         or percent is not None
     ):
         status = "ongoing"
-    elif lp["announce"].search(low[cs:t0]) or (deadline is not None and deadline.value >= ctx.ref):
+    elif lp["announce"].search(low[cs:t0]) or (
+        deadline is not None and (deadline.value >= ctx.ref or not ctx.ref_known)
+    ):
         status = "announced"
     elif lp["completed"].search(lpre) or lp["completed"].search(lpost) or last_mil:
         status = "completed"
@@ -1283,6 +1301,8 @@ def _date_fields(ctx: Ctx, c: Cand) -> tuple[date | None, str]:
     if c.event_date is not None:
         return c.event_date.value, c.event_date.precision
     if c.default_date:
+        if not ctx.ref_known:
+            return None, "unknown"
         a, b = ctx.sents[c.sent_idx]
         # background history must not be dated to the reference day
         if re.search(r"\b(?:19[5-9]\d|20[0-4]\d)\b", ctx.body[a:b]):
