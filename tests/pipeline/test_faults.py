@@ -108,3 +108,81 @@ def test_worker_reconnects_after_the_broker_restarts(
         worker.stop()  # before the broker, so it can leave its group cleanly
     finally:
         kafka.stop()
+
+
+def test_adding_and_removing_workers_mid_stream_loses_nothing(
+    make_settings: Callable[..., Settings],
+    start_worker: Callable[[Settings], WorkerProcess],
+) -> None:
+    settings = make_settings(topic_partitions=4)
+    client = FrontlineClient(settings)
+    first = start_worker(settings)
+    second = start_worker(
+        settings.model_copy(
+            update={"web_port": _free_port(), "worker_datadir": settings.state_dir / "w2"}
+        )
+    )
+    client.publish(corpus_items(3000))
+    deadline = time.monotonic() + 120
+    while ledger_count(client) < 600 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    third = start_worker(
+        settings.model_copy(
+            update={"web_port": _free_port(), "worker_datadir": settings.state_dir / "w3"}
+        )
+    )
+    first.stop()  # a graceful leave mid-stream: its partitions move to the others
+    wait_ledger(client, 3000, timeout=240)
+    code, _, text = run_audit(client)
+    assert code == 0, text
+    assert second.proc.poll() is None and third.proc.poll() is None
+
+
+@pytest.mark.slow
+def test_three_broker_cluster_survives_losing_a_broker(
+    tmp_path: Path, start_worker: Callable[[Settings], WorkerProcess]
+) -> None:
+    kafka = LocalKafka(
+        kafka_home=PROJECT_ROOT / "infra" / "kafka",
+        state_dir=tmp_path / "cluster",
+        base_port=free_port_block(6, start=59092),
+        nodes=3,
+        heap="384m",
+    )
+    kafka.start()
+    worker: WorkerProcess | None = None
+    try:
+        settings = Settings(
+            kafka_bootstrap=kafka.bootstrap,
+            app_id="frontline-cluster",
+            state_dir=tmp_path / "state",
+            web_port=_free_port(),
+            topic_partitions=3,
+            topic_replication=3,
+            topic_min_insync=2,
+            store="memory://",
+        )
+        client = FrontlineClient(settings)
+        worker = start_worker(settings)
+        client.publish(corpus_items(1500))
+        # Mid-stream, once the worker is processing (Faust cannot start while a broker is
+        # down: declaring changelogs needs the controller), kill a broker hard.
+        deadline = time.monotonic() + 120
+        while ledger_count(client) < 300 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        kafka.stop_node(3, kill=True)
+        client.publish(corpus_items(3000)[1500:])  # acks=all still succeeds with 2 of 3 in sync
+        kafka.start_node(3)
+        try:
+            wait_ledger(client, 3000, timeout=150)
+        except AssertionError as exc:
+            raise AssertionError(
+                f"{exc}; ledger has {ledger_count(client)}\n{worker.log()}"
+            ) from exc
+        code, _, text = run_audit(client)
+        assert code == 0, text
+        assert worker.proc.poll() is None
+    finally:
+        if worker is not None:
+            worker.stop()
+        kafka.stop()
