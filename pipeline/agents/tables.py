@@ -15,9 +15,14 @@ partition (a Faust table write goes to the partition of the event being processe
 - `tables-activity` reads `internal.activity-by-group`: control activity windows.
 
 Activity windows are event-time windows of `pipeline.tables.activity` stored as one row per
-window (key `spec|group|start`) plus one small watermark row per (spec, partition) holding
+window (key `spec|group|start`) plus one small watermark row per (spec, group) holding
 the watermark, the index of retained window keys and the late/future counters. No Faust
 windowed table is used (they expire by wall clock).
+
+The watermark is per group (province, actor), not per partition: a partition carries many
+groups whose timelines are unrelated, and an archive of 2012 reports replayed after 2021 news
+about another place must still count. A group's windows close when its own event time moves
+past them (plus grace); a quiet group's last windows stay open until it is heard of again.
 
 Every row change is also sent, keyed by the row key, to the compacted topic of its table
 (`tables.control`, `tables.withdrawals`, `tables.claims`, `tables.activity`); a window that
@@ -71,8 +76,8 @@ def _bytes(model: BaseModel) -> bytes:
     return orjson.dumps(model.model_dump(mode="json"))
 
 
-def watermark_key(spec: A.WindowSpec, partition: int) -> str:
-    return f"{WATERMARK_PREFIX}|{spec.name}|{partition}"
+def watermark_key(spec: A.WindowSpec, group: str) -> str:
+    return f"{WATERMARK_PREFIX}|{spec.name}|{group}"
 
 
 def _window_start(key: str) -> date:
@@ -199,7 +204,7 @@ def register(rt: Runtime) -> None:
         happening_id: str,
         country: str | None,
     ) -> None:
-        wm_key = watermark_key(spec, msg.partition)
+        wm_key = watermark_key(spec, group)
         meta: dict[str, Any] = tbl.get(wm_key) or {
             "spec": spec.name,
             "partition": msg.partition,

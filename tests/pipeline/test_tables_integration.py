@@ -413,3 +413,24 @@ def test_restart_recovers_identical_tables(
     kandahar = http_rows(again, "control")["AF33"]
     assert (kandahar["status"], kandahar["controller"]["code"]) == ("contested", "AFG-FORCES")
     assert kandahar["contender"]["code"] == "TALIBAN" and kandahar["events"] == 3
+
+
+def test_archive_replayed_after_recent_news_still_counts_in_activity(
+    settings: Settings, start_worker: Callable[[Settings], WorkerProcess]
+) -> None:
+    """Regression: a per-partition watermark dropped 2012 reports once 2021 news had passed."""
+    one_partition = settings.model_copy(update={"topic_partitions": 1})
+    worker = start_worker(one_partition)
+    publish(
+        one_partition,
+        [
+            withdrawal_event("us-2021", USA, "ongoing", "2021-07-12", percent_complete=90),
+            withdrawal_event("fr-2012", FRA, "ongoing", "2012-11-20", troops=400),
+        ],
+    )
+
+    def groups() -> set[str]:
+        _, body = get(f"{worker.url}/api/activity?spec=withdrawals-month&limit=500")
+        return {w["group"] for w in body.get("items", [])}
+
+    wait_until(lambda: groups() == {"FRA", "USA"}, "both eras in activity", workers=[worker])
