@@ -456,20 +456,34 @@ def targets(med: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def start_broker(args: argparse.Namespace, workdir: Path, cleanup: Cleanup) -> str:
-    """A private single-node broker on free loopback ports; stopped by `cleanup`."""
-    from pipeline.broker.local import LocalKafka, free_port_block
+    """A private single-node broker on free loopback ports; stopped by `cleanup`.
 
-    kafka = LocalKafka(
-        kafka_home=PROJECT_ROOT / "infra" / "kafka",
-        state_dir=workdir / "kafka",
-        base_port=free_port_block(2, start=39092),
-        heap=Settings().local_kafka_heap,
-    )
-    cleanup.push("broker", kafka.stop)
-    t0 = time.monotonic()
-    bootstrap = kafka.start(timeout=min(120.0, args.step_timeout))
-    say(f"broker on {bootstrap} ({time.monotonic() - t0:.1f}s)")
-    return bootstrap
+    Other test sessions start brokers on this host too: a port taken between the check and
+    the bind is retried on another block."""
+    import random
+
+    from pipeline.broker.local import BrokerError, LocalKafka, free_port_block
+
+    for attempt in range(3):
+        kafka = LocalKafka(
+            kafka_home=PROJECT_ROOT / "infra" / "kafka",
+            state_dir=workdir / f"kafka-{attempt}",
+            base_port=free_port_block(2, start=39092 + 2 * random.randrange(0, 2000)),
+            heap=Settings().local_kafka_heap,
+        )
+        cleanup.push("broker", kafka.stop)
+        t0 = time.monotonic()
+        try:
+            bootstrap = kafka.start(timeout=min(120.0, args.step_timeout))
+        except BrokerError as exc:
+            kafka.stop()
+            if "Address already in use" not in str(exc) or attempt == 2:
+                raise
+            say(f"broker port {kafka.base_port} was taken meanwhile; trying another")
+            continue
+        say(f"broker on {bootstrap} ({time.monotonic() - t0:.1f}s)")
+        return bootstrap
+    raise AssertionError("unreachable")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
