@@ -55,7 +55,8 @@ def P() -> dict[str, re.Pattern[str]]:
         "any": c(
             r"withdr|pull|leav|left|depart|return|exit|clos|mission|drawdown|captur|seiz|control"
             r"|overr|retak|retook|conquer|storm|enter|fell|fall|hand|transfer|responsib|fight|clash"
-            r"|battl|siege|offensive|assault|hold|held|took|take|liberat|reclaim|gain"
+            r"|battl|siege|offensive|assault|hold|held|took|take|liberat|reclaim|gain|bring|brought"
+            r"|cross|draw-down|pullback|besieg"
         ),
         "clause": c(
             r";|,\s+(?=(?:which|who|while|raising|after|before|amid|following|making|bringing|"
@@ -167,6 +168,7 @@ class Ctx:
     adm1_in_article: set[str] = field(default_factory=set)
     completed: set[int] = field(default_factory=set)
     ref_known: bool = True  # False: no reference day; relative dates are not resolved
+    theatre: dict[str, Any] = field(default_factory=dict)  # theatres.json entry of the host
     # `low` is the body lower-cased, offsets kept; `lp` the case-insensitive patterns
     # compiled for it (PL()).
     low: str = ""
@@ -269,6 +271,8 @@ def _resolve_place(ctx: Ctx, pm: PlaceMention, si: int) -> tuple[PlaceEntry, str
         d = entries[0]
         if d.adm1 and d.adm1 in k.provinces:
             return k.provinces[d.adm1], "province"
+        if d.adm1 is None and d.kind in ("city", "region"):
+            return d, "province"  # "the Donetsk region" of a theatre without P-codes
     if provs and not caps:
         # the province's capital may share its name ("Kandahar"): decide from context
         cap = k.capital_of.get(provs[0].adm1 or "")
@@ -335,11 +339,11 @@ def _resolve_actor(ctx: Ctx, am: ActorMention) -> ActorEntry | None:
         if best is not None and best.actor is not None:
             found = best.actor
         elif ctx.in_theatre:
-            found = k.actor_by_code.get(k.theatre["insurgent"])
+            found = k.actor_by_code.get(ctx.theatre.get("insurgent") or "")
         ctx.insurgent_cache[am.start] = found
         return found
     if am.generic == "host_forces":
-        return k.actor_by_code.get(k.theatre["forces"]) if ctx.in_theatre else None
+        return k.actor_by_code.get(ctx.theatre.get("forces") or "") if ctx.in_theatre else None
     return None
 
 
@@ -391,21 +395,31 @@ def build_ctx(article: Article) -> Ctx | None:
     k = knowledge()
     actors: list[list[ActorMention]] = []
     places: list[list[PlaceMention]] = []
-    in_theatre = False
     counts: dict[str, int] = {}
-    for a, b in sents:
+    # which theatre the article is about: the theatre country named most (places, the state,
+    # its forces), the earliest on a tie; none named -> the default theatre, "not in theatre"
+    host_of = {t["forces"]: c for c, t in k.theatres.items() if t.get("forces")}
+    host_of.update({c: c for c in k.theatres})
+    seen: dict[str, list[int]] = {}
+    for si, (a, b) in enumerate(sents):
         am, pm = scan_names(body, a, b)
         actors.append(am)
         places.append(pm)
         for p in pm:
+            for c in {e.country for e in p.entries if e.country in k.theatres}:
+                seen.setdefault(c, [0, p.start])[0] += 1
             for e in p.entries:
-                if e.country == k.theatre["country"]:
-                    in_theatre = True
                 if e.kind == "province" and e.adm1:
                     counts[e.adm1] = counts.get(e.adm1, 0) + 1
         for x in am:
-            if x.actor is not None and x.actor.code in (k.theatre["country"], k.theatre["forces"]):
-                in_theatre = True
+            c = host_of.get(x.actor.code) if x.actor is not None else None
+            if c is not None:
+                seen.setdefault(c, [0, x.start])[0] += 1
+    if seen:
+        host = min(seen, key=lambda c: (-seen[c][0], seen[c][1]))
+        theatre, in_theatre = k.theatres[host], True
+    else:
+        theatre, in_theatre = k.theatre, False
     ctx = Ctx(
         body,
         ref,
@@ -414,9 +428,10 @@ def build_ctx(article: Article) -> Ctx | None:
         actors,
         places,
         weekday_anchors(body, ref),
-        k.theatre["country"],
+        theatre["country"],
         in_theatre,
     )
+    ctx.theatre = theatre
     ctx.province_counts = counts
     ctx.ref_known = ref_day is not None
     ctx.sent_ends = [b for _, b in sents]
@@ -602,6 +617,7 @@ def _dates_for(ctx: Ctx, lo: int, hi: int) -> list[DateExpr]:
 _TRIGGER_PREFIXES = frozenset(
     [
         "wit",
+        "cro",
         "pul",
         "lea",
         "lef",
@@ -748,9 +764,11 @@ def _places_in(
         if pl.kind == "country" and any(o[0].kind != "country" for o in out):
             continue
         if pl.kind == "province" and any(
-            o[0].adm1 == pl.adm1 and o[0].kind != "province" for o in out
+            o[0].kind != "province"
+            and (o[0].adm1 == pl.adm1 if pl.adm1 else o[1].province == pl.name)
+            for o in out
         ):
-            continue
+            continue  # "Lyman, in the Donetsk region": the region only qualifies the town
         if any(k_[0] == pl for k_ in keep):
             continue
         if (
@@ -885,6 +903,13 @@ def _withdrawal(
     cs, ce = _clause_bounds(ctx, si, t0)
     if word in ("left", "leave", "leaves", "leaving") and lp["left_bad"].match(low, t1):
         return
+    if (
+        word.startswith("cross")
+        and "out of" not in word
+        and "back" not in word
+        and not lp["last_mil"].search(low, max(a, t0 - 60), t0)
+    ):
+        return  # crossing a border is a withdrawal for the last troops or going back
     if (
         word.startswith("exit")
         and gname == "wv"
@@ -1068,7 +1093,8 @@ def _place_count(ctx: Ctx, si: int) -> int | None:
 
 # (searched in the lower-cased body)
 _ATTEMPT = re.compile(
-    r"\b(?:attempt(?:s|ed|ing)? to|trying to|tries to|tried to|bid to|effort to|counter-?offensive)\b"
+    r"\b(?:attempt(?:s|ed|ing)? to|trying to|tries to|tried to|bid to|effort to|counter-?offensive"
+    r"|(?:operation|offensive|campaign|push|drive) to)\b"
 )
 _COUNTER_OFFENSIVE = re.compile(r"counter-?offensive")
 
@@ -1175,7 +1201,7 @@ def _territorial(
             if firsts:
                 before = [firsts[0]]
             elif ctx.in_theatre:
-                ins = k.actor_by_code.get(k.theatre["insurgent"])
+                ins = k.actor_by_code.get(ctx.theatre.get("insurgent") or "")
                 actor = ins
         if before:
             actor = conflict_party(before[-1])
@@ -1215,7 +1241,7 @@ def _territorial(
     if actor is None or not places:
         return
     if actor.kind == "state" and actor.code == ctx.host:
-        forces = k.actor_by_code.get(k.theatre["forces"])
+        forces = k.actor_by_code.get(ctx.theatre.get("forces") or "")
         actor = forces or actor
     # concrete places beat vague ones
     concrete = [x for x in places if x[2]]
@@ -1225,9 +1251,9 @@ def _territorial(
         places = [max(places, key=lambda x: KIND_RANK.get(x[0].kind, 0))]
     if counter is None and ctx.in_theatre and change in ("gain", "contest"):
         if actor.kind == "armed_group":
-            counter = k.actor_by_code.get(k.theatre["forces"])
+            counter = k.actor_by_code.get(ctx.theatre.get("forces") or "")
         elif actor.kind == "state_forces":
-            counter = k.actor_by_code.get(k.theatre["insurgent"])
+            counter = k.actor_by_code.get(ctx.theatre.get("insurgent") or "")
     share = None
     count = None
     sm2 = p["share"].search(body, a, b)

@@ -84,7 +84,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "relation_before": re.compile(
             r"\b(?:" + lx["relation_words"] + r")\s+(?:the\s+)?(?:capital\s+|city\s+of\s+)?$", re.I
         ),
-        "province_after": re.compile(r"\s+[Pp]rovince\b"),
+        "province_after": re.compile(r"\s+(?:[Pp]rovince|[Rr]egion|[Oo]blast|[Gg]overnorate)\b"),
         "district_after": re.compile(r"\s+[Dd]istrict\b"),
         "city_after": re.compile(r"\s+[Cc]ity\b"),
         "city_before": re.compile(
@@ -179,9 +179,10 @@ def _lookup_caps(
                 role = actor.role
                 b_act = b
                 if role == "demonym":
+                    # "Afghan forces", "Iraqi troops": a theatre host's own forces
                     fa = pats["force_after"].match(sent, b)
-                    forces = k.actor_by_code.get(k.theatre["forces"])
-                    if fa and actor.code == k.theatre["country"] and forces:
+                    forces = k.actor_by_code.get(k.forces_of.get(actor.code, ""))
+                    if fa and forces:
                         actor, role, b_act = forces, "forces", fa.end()
                 actors.append(ActorMention(base + a, base + b_act, actor, None, role))
                 hit = True

@@ -109,6 +109,7 @@ class Knowledge:
     demonym_of: dict[str, str] = field(default_factory=dict)  # iso3 -> adjective
     theatre: dict[str, Any] = field(default_factory=dict)
     theatres: dict[str, dict[str, Any]] = field(default_factory=dict)
+    forces_of: dict[str, str] = field(default_factory=dict)  # host iso3 -> its forces' code
     lexicon: dict[str, str] = field(default_factory=dict)
     max_ngram: int = 6
     # first word of every actor/place key -> most words a key starting with it has
@@ -186,6 +187,24 @@ def _load_place_aliases(k: Knowledge) -> None:
             _add(k.places, norm_key(row["alias"]), entry)
 
 
+def _load_theatre_places(k: Knowledge, theatre: dict[str, Any]) -> None:
+    """A theatre's cities, regions and bases without P-codes (name,aliases,kind,region,lat,lon)."""
+    iso3 = theatre["country"]
+    with open(DATA_DIR / theatre["places"], encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            place = PlaceEntry(
+                name=row["name"],
+                kind=row["kind"],
+                country=iso3,
+                lat=_f(row.get("lat")),
+                lon=_f(row.get("lon")),
+                province=row.get("region") or None,
+            )
+            for alias in [row["name"], *(row.get("aliases") or "").split("|")]:
+                if alias.strip():
+                    _add(k.places, norm_key(alias), place)
+
+
 def _load_sites(k: Knowledge) -> None:
     with open(DATA_DIR / "sites.csv", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
@@ -226,6 +245,7 @@ def _load_actors(k: Knowledge) -> None:
             ("name", st["aliases"]),
             ("demonym", st["demonyms"]),
             ("leader", st["leaders"]),
+            ("leader", st.get("bodies", [])),  # institutions that speak and act for it
             ("capital", st["capitals"]),
         ):
             for alias in names:
@@ -261,7 +281,12 @@ def knowledge() -> Knowledge:
     _load_actors(k)
     for theatre in th["theatres"]:
         k.theatres[theatre["country"]] = theatre
-        _load_gazetteer(k, theatre)
+        if theatre.get("provinces") and theatre.get("districts"):
+            _load_gazetteer(k, theatre)
+        if theatre.get("places"):
+            _load_theatre_places(k, theatre)
+        if theatre.get("forces") in k.actor_by_code:
+            k.forces_of[theatre["country"]] = theatre["forces"]
     k.theatre = k.theatres[th["default"]]
     _load_place_aliases(k)
     _load_sites(k)
