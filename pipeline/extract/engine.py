@@ -532,7 +532,62 @@ def _speaker(ctx: Ctx, si: int) -> tuple[ActorEntry | None, bool, bool, bool, bo
     return out
 
 
+# a denial that points back at what was said: "denied the claim / the reports / it"
+_DENIAL = re.compile(
+    r"\b(?:den(?:y|ies|ied|ying)|reject(?:s|ed|ing)?|dismiss(?:es|ed|ing)?|refut(?:e|es|ed|ing))"
+    r"\s+(?:the |this |that |these |those |such )?(?:\w+ )?(?:claims?|reports?|it|this|that)\b"
+)
+_SENTENCE_OPENING = re.compile(r"[^.;]{0,80}")
+
+
+def _denied_after(ctx: Ctx, si: int, pos: int, actor: ActorEntry) -> bool:
+    """Someone not on `actor`'s side denies, after `pos` in the sentence or at the start of
+    the next one: "..., but the ministry of defence denied the claim"."""
+    low = ctx.low
+    a, b = ctx.sents[si]
+    spots: list[tuple[int, int]] = []
+    m = _DENIAL.search(low, pos, b)
+    if m:
+        spots.append((si, m.start()))
+    if si + 1 < len(ctx.sents):
+        a2, b2 = ctx.sents[si + 1]
+        head = _SENTENCE_OPENING.match(low, a2, b2)
+        head_end = head.end() if head else a2
+        d = _DENIAL.search(low, a2, min(b2, head_end + 40))
+        if d and d.start() <= head_end:
+            spots.append((si + 1, d.start()))
+    for sj, at in spots:
+        ctx.ensure(sj)
+        lo = max(ctx.sents[sj][0], at - 60)
+        deniers = [x for x in ctx.actors[sj] if lo <= x.start and x.end <= at]
+        who = _resolve_actor(ctx, deniers[-1]) if deniers else None
+        if who is None or _side(_state_of(who).code) != _side(actor.code):
+            return True
+    return False
+
+
 def _claim(
+    ctx: Ctx,
+    si: int,
+    actor: ActorEntry | None,
+    counter: ActorEntry | None,
+    etype: str,
+    after: int | None = None,
+) -> tuple[str, ActorEntry | None]:
+    """Claim status and claimant; `after`: where the reported happening ends (a denial
+    after it by the other side makes the event disputed)."""
+    status, claimant = _claim_status(ctx, si, actor, counter, etype)
+    if (
+        status != "confirmed"
+        and actor is not None
+        and after is not None
+        and _denied_after(ctx, si, after, actor)
+    ):
+        return "disputed", claimant
+    return status, claimant
+
+
+def _claim_status(
     ctx: Ctx, si: int, actor: ActorEntry | None, counter: ActorEntry | None, etype: str
 ) -> tuple[str, ActorEntry | None]:
     speaker, speaker_official, definite, verb_confirm, claimed = _speaker(ctx, si)
@@ -1064,7 +1119,7 @@ def _withdrawal(
     c.explicit_place = explicit
     c.default_date = when is None and status != "announced"
     c.claim, c.claimant = (
-        _claim(ctx, si, actor, None, "withdrawal") if actor else ("reported", None)
+        _claim(ctx, si, actor, None, "withdrawal", t1) if actor else ("reported", None)
     )
     out.append(c)
 
@@ -1260,7 +1315,7 @@ def _territorial(
     if sm2 and any(x[0].kind == "territory_share" for x in places):
         share = float(sm2.group("num"))
     count = _place_count(ctx, si)
-    claim, claimant = _claim(ctx, si, actor, counter, "territorial_control")
+    claim, claimant = _claim(ctx, si, actor, counter, "territorial_control", t1)
     dates = _dates_for(ctx, a, b)
     _, when = _pick_dates(ctx, dates, t0)
     for pl, _pos, is_concrete in places:
