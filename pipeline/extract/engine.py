@@ -56,7 +56,7 @@ def P() -> dict[str, re.Pattern[str]]:
             r"withdr|pull|leav|left|depart|return|exit|clos|mission|drawdown|captur|seiz|control"
             r"|overr|retak|retook|conquer|storm|enter|fell|fall|hand|transfer|responsib|fight|clash"
             r"|battl|siege|offensive|assault|hold|held|took|take|liberat|reclaim|gain|bring|brought"
-            r"|cross|draw-down|pullback|besieg"
+            r"|cross|draw-down|pullback|besieg|out of|push|drove|driv|expel|oust|chase|kick"
         ),
         "clause": c(
             r";|,\s+(?=(?:which|who|while|raising|after|before|amid|following|making|bringing|"
@@ -452,6 +452,7 @@ def build_ctx(article: Article) -> Ctx | None:
 _SET_TO = re.compile(r"\b(?:set|expected|likely|poised|about) to\s*$")
 _FUTURE = re.compile(r"\bwill\b|\bwould\b|\bgoing to\b")
 _WILL_NOW = re.compile(r"\bwill now\b")
+_MAY_HAVE = re.compile(r"\b(?:may|might|could) have (?:\w+ )?$")
 _IF_AFTER = re.compile(r"^[^,.;]{0,25}\b(?:if|unless)\b")
 
 
@@ -467,7 +468,9 @@ def _blocked(ctx: Ctx, si: int, t0: int, t1: int, cs: int, *, kind: str) -> bool
     hypo = lp["hypo"].search(lpre)
     if hypo:
         word = hypo.group(0).lower()
-        if word == "would" and lp["say"].search(low[a:t0]):
+        if word in ("may", "might", "could") and _MAY_HAVE.search(lpre):
+            pass  # "may have seized": an uncertain report of the past, not a forecast
+        elif word == "would" and lp["say"].search(low[a:t0]):
             pass  # reported speech: "announced that troops would leave"
         elif kind == "handover" and word in ("will",):
             pass
@@ -485,6 +488,11 @@ def _blocked(ctx: Ctx, si: int, t0: int, t1: int, cs: int, *, kind: str) -> bool
     return bool(lp["commentary"].search(low[a:t0]))
 
 
+# an unattributed source right before the verb of saying
+_SOURCE_NOUN = re.compile(
+    r"\b(?:reports?|sources?|residents|witnesses|media|observers|analysts|villagers|locals"
+    r"|monitors|journalists|accounts)\s+(?:\w+\s+)?$"
+)
 _ACCORDING_INDEF = re.compile(r"according to\s+(?:a|an|one|some)\b", re.IGNORECASE)
 
 
@@ -504,6 +512,8 @@ def _speaker(ctx: Ctx, si: int) -> tuple[ActorEntry | None, bool, bool, bool, bo
     claimed = False
     for m in lp["say"].finditer(sent):
         vs = a + m.start()
+        if any(x.start <= vs < x.end for x in ctx.actors[si]):
+            continue  # "Islamic State" is a name, not a verb
         word = m.group(0).lower()
         if word == "according to":
             after = [x for x in ctx.actors[si] if vs < x.start <= vs + 80]
@@ -514,6 +524,8 @@ def _speaker(ctx: Ctx, si: int) -> tuple[ActorEntry | None, bool, bool, bool, bo
             before = [x for x in ctx.actors[si] if vs - 60 <= x.end <= vs]
             cand = before[-1] if before else None
             seg = low[max(a, vs - 60) : vs]
+            if _SOURCE_NOUN.search(seg):
+                cand = None  # "..., unconfirmed reports said": the source is not an actor
             if lp["confirm"].match(m.group(0)):
                 verb_confirm = True
         if cand is not None:
@@ -673,6 +685,19 @@ _TRIGGER_PREFIXES = frozenset(
     [
         "wit",
         "cro",
+        "be",
+        "are",
+        "wer",
+        "get",
+        "got",
+        "pus",
+        "dro",
+        "dri",
+        "for",
+        "exp",
+        "ous",
+        "cha",
+        "kic",
         "pul",
         "lea",
         "lef",
@@ -1146,10 +1171,15 @@ def _place_count(ctx: Ctx, si: int) -> int | None:
     return count
 
 
+_PERSON_OBJECT = re.compile(
+    r"\s+(?:a |an |the |his |their |its |\w+ )?(?:senior |top |key |former |local |suspected )?"
+    r"(?:members?|leaders?|commanders?|militants?|fighters?|suspects?|soldiers?|prisoners?"
+    r"|officials?|chiefs?|spokes(?:man|men|woman)|hostages?|people|civilians?|journalists?)\b"
+)
 # (searched in the lower-cased body)
 _ATTEMPT = re.compile(
     r"\b(?:attempt(?:s|ed|ing)? to|trying to|tries to|tried to|bid to|effort to|counter-?offensive"
-    r"|(?:operation|offensive|campaign|push|drive) to)\b"
+    r"|(?:operation|offensive|campaign|push|drive)(?: [\w-]+){0,3} to)\b"
 )
 _COUNTER_OFFENSIVE = re.compile(r"counter-?offensive")
 
@@ -1174,6 +1204,8 @@ def _territorial(
     }[gname]
     if _blocked(ctx, si, t0, t1, cs, kind=kind):
         return
+    if gname == "ga" and _PERSON_OBJECT.match(low, t1):
+        return  # "captured a senior member of ...": people, not places
     mentions = ctx.actors[si]
     nxt = min([s for s in trig_starts if s > t0] + [ce])
     obj_hi = nxt

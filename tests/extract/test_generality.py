@@ -249,6 +249,48 @@ CASES: list[tuple[str, str, str | None, Any]] = [
         "2021-08-14",
         [{"type": "t", "actor": "TALIBAN", "change": "gain", "adm": "AF2101"}],
     ),
+    (
+        "afg-pushed-out",
+        "Security forces pushed the Taliban out of Lashkar Gah on Wednesday.",
+        "2016-08-10",
+        [{"type": "t", "actor": "AFG-FORCES", "change": "gain", "adm": "AF3001"}],
+    ),
+    (
+        "afg-be-out-by",
+        "President Biden said all US troops would be out of Afghanistan by August 31.",
+        "2021-07-08",
+        [{"type": "w", "actor": "USA", "status": "announced", "deadline": "2021-08-31"}],
+    ),
+    (
+        "afg-soviet-bridge",
+        "The last Soviet soldier crossed the Friendship Bridge back into Uzbekistan in 1989.",
+        "2019-02-15",
+        [{"type": "w", "actor": "RUS", "status": "completed", "country": "AFG"}],
+    ),
+    (
+        "iraq-peshmerga-sinjar",
+        "Kurdish Peshmerga fighters retook Sinjar from Islamic State.",
+        "2015-11-13",
+        [{"type": "t", "actor": "PESHMERGA", "change": "gain", "place": "Sinjar", "claim": "reported"}],
+    ),
+    (
+        "ukraine-bakhmut-disputed",
+        "Moscow claimed its troops had captured Bakhmut, but Kyiv denied it.",
+        "2023-05-21",
+        [{"type": "t", "actor": "RUS", "change": "gain", "place": "Bakhmut", "claim": "disputed"}],
+    ),
+    (
+        "capture-of-a-person",
+        "Turkish agents captured a senior member of the Islamic State near the Afghan border.",
+        "2022-05-01",
+        [],
+    ),
+    (
+        "hedge-may-have",
+        "The Taliban may have seized Kandahar, unconfirmed reports said.",
+        "2021-08-13",
+        [{"type": "t", "actor": "TALIBAN", "change": "gain", "claim": "reported"}],
+    ),
     # ---------------------------------------------------------------- negation, hypotheticals
     ("neg-did-not", "Canada did not withdraw its troops from Kandahar despite the attacks.",
      "2008-05-01", []),
