@@ -7,6 +7,7 @@ separate JVM with its own directory under `state_dir`, stopped by its own pid.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import shutil
 import signal
@@ -292,6 +293,7 @@ class LocalKafka:
             os.kill(pid, signal.SIGKILL)
             while _pid_alive(pid):
                 self.sleep(0.05)
+        _reap(pid)
         self.pid_file(node_id).unlink(missing_ok=True)
 
     def stop(self, timeout: float = 30.0) -> None:
@@ -321,6 +323,13 @@ def _pid_alive(pid: int) -> bool:
             return fh.read().split(") ", 1)[1][:1] != "Z"
     except (FileNotFoundError, IndexError):
         return True
+
+
+def _reap(pid: int) -> None:
+    """Collect the exit status of a broker we started, so it leaves no zombie behind."""
+    # ChildProcessError: started by another process (e.g. an earlier `frontline kafka start`).
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
 
 
 def _port_open(host: str, port: int) -> bool:
