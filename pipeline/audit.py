@@ -131,6 +131,47 @@ def reconcile(
     return report
 
 
+def check_tables(events: Iterable[dict[str, Any]], tables: dict[str, dict[str, Any]]) -> list[str]:
+    """Each table row must count every distinct event that feeds it, once.
+
+    `tables` maps a table name to {key: row} (rows as models or dicts with `reports`).
+    """
+    from pipeline.tables import claims, control, withdrawals
+    from schemas import parse_event
+
+    reducers = {"control": control, "withdrawals": withdrawals, "claims": claims}
+    expected: dict[str, dict[str, set[str]]] = {name: defaultdict(set) for name in reducers}
+    for raw in events:
+        try:
+            event = parse_event(raw)
+        except ValueError:
+            continue  # not an event; the topic's own consumers dead-letter those
+        for name, reducer in reducers.items():
+            if reducer.accepts(event):
+                expected[name][reducer.table_key(event)].add(event.event_id)
+
+    problems: list[str] = []
+    for name, by_key in expected.items():
+        rows = tables.get(name)
+        if rows is None:
+            continue
+        for key, ids in sorted(by_key.items()):
+            row = rows.get(key)
+            if row is None:
+                problems.append(f"{name} {key}: no row for {len(ids)} event(s)")
+                continue
+            reports = row["reports"] if isinstance(row, dict) else row.reports
+            if reports != len(ids):
+                kind = "double-counted" if reports > len(ids) else "missing"
+                problems.append(
+                    f"{name} {key}: {reports} reports in the table, {len(ids)} distinct "
+                    f"events on the topic ({kind})"
+                )
+        for key in sorted(set(rows) - set(by_key)):
+            problems.append(f"{name} {key}: a row with no event behind it")
+    return problems
+
+
 def render(report: AuditReport) -> str:
     lines = ["partition  published  processed  events  dlq  reprocessed  missing"]
     for p in report.partitions:

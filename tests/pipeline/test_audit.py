@@ -54,3 +54,28 @@ def test_reprocessing_must_yield_the_same_events() -> None:
         [ArticleRef(0, 0)], [entry(0, 0, ids=["e1"]), entry(0, 0, ids=["e9"])], ["e1", "e9"], []
     )
     assert diff.partitions[0].unstable == [0] and not diff.clean
+
+
+def _event(event_id: str, place: str, kind: str = "province") -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "event_type": "territorial_control",
+        "article_id": "a",
+        "actor": {"name": "Taliban", "code": "TALIBAN", "kind": "armed_group"},
+        "location": {"name": place, "kind": kind, "country": "AFG", "adm1": place},
+        "evidence": {"text": "x", "start": 0, "end": 1},
+        "change": "gain",
+    }
+
+
+def test_table_rows_must_count_each_distinct_event_once() -> None:
+    from pipeline.audit import check_tables
+
+    events = [_event("e1", "AF27"), _event("e2", "AF27"), _event("e2", "AF27")]
+    assert check_tables(events, {"control": {"AF27": {"reports": 2}}}) == []
+    double = check_tables(events, {"control": {"AF27": {"reports": 3}}})
+    assert double and "double-counted" in double[0]
+    missing = check_tables([*events, _event("e3", "AF30")], {"control": {"AF27": {"reports": 2}}})
+    assert missing == ["control AF30: no row for 1 event(s)"]
+    ghost = check_tables(events, {"control": {"AF27": {"reports": 2}, "AF01": {"reports": 1}}})
+    assert ghost == ["control AF01: a row with no event behind it"]

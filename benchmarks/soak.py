@@ -1,0 +1,188 @@
+"""Soak: push many articles through one worker while sampling its RSS and consumer lag.
+
+    python benchmarks/soak.py                 # 100,000 articles (corpus cycled), docs/soak.md
+    python benchmarks/soak.py -n 20000 --no-write
+
+Passes when, after warm-up, the worker's RSS stays within --max-growth of its post-warm-up
+level and the consumer lag returns to zero. Exit 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kafka import TopicPartition
+
+from benchmarks.harness import (
+    Cleanup,
+    Dataset,
+    Worker,
+    machine_info,
+    proc_status_kib,
+    publish,
+    say,
+)
+from pipeline import topics as T
+from pipeline.broker.clients import ensure_topics, make_admin, make_consumer
+from pipeline.broker.local import LocalKafka, free_port_block
+from pipeline.config import PROJECT_ROOT, Settings
+
+DOC = PROJECT_ROOT / "docs" / "soak.md"
+
+
+def consumer_lag(settings: Settings) -> int | None:
+    """End offsets of `articles` minus the worker group's committed offsets."""
+    topic = T.topic_name(settings, T.ARTICLES)
+    admin = make_admin(settings)
+    consumer = make_consumer(settings)
+    try:
+        committed = admin.list_group_offsets(settings.app_id).get(settings.app_id, {})
+        parts = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in parts]
+        ends = consumer.end_offsets(tps)
+        lag = 0
+        for tp in tps:
+            meta = committed.get(tp)
+            lag += ends[tp] - (meta.offset if meta is not None and meta.offset >= 0 else 0)
+        return lag
+    except Exception:  # a sample may fail mid-rebalance; skip it
+        return None
+    finally:
+        consumer.close()
+        admin.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("-n", type=int, default=100_000, help="articles to publish")
+    ap.add_argument("--batches", type=int, default=10, help="publish in this many bursts")
+    ap.add_argument("--warmup", type=float, default=0.2, help="share of articles before baseline")
+    ap.add_argument(
+        "--max-growth", type=float, default=0.25, help="allowed RSS growth after warm-up"
+    )
+    ap.add_argument("--timeout", type=float, default=1800, help="seconds for the whole soak")
+    ap.add_argument("--no-write", action="store_true", help="do not write docs/soak.md")
+    args = ap.parse_args(argv)
+
+    cleanup = Cleanup()
+    workdir = Path(tempfile.mkdtemp(prefix="frontline-soak-"))
+    samples: list[tuple[float, float, int | None]] = []  # (t, rss MiB, lag)
+    stop = threading.Event()
+    try:
+        kafka = LocalKafka(
+            kafka_home=PROJECT_ROOT / "infra" / "kafka",
+            state_dir=workdir / "kafka",
+            base_port=free_port_block(2, start=47092),
+        )
+        kafka.start()
+        cleanup.push("kafka", kafka.stop)
+        tag = uuid.uuid4().hex[:6]
+        settings = Settings(
+            kafka_bootstrap=kafka.bootstrap,
+            topic_prefix=f"soak{tag}.",
+            app_id=f"frontline-soak-{tag}",
+            state_dir=workdir / "state",
+        )
+        ensure_topics(settings)
+        worker = Worker(settings, "w1", workdir, {})
+        cleanup.push("worker", worker.stop)
+        deadline = time.monotonic() + 90
+        while worker.health() is None:
+            worker.check_alive()
+            if time.monotonic() > deadline:
+                raise RuntimeError("worker did not start")
+            time.sleep(0.5)
+
+        t_start = time.monotonic()
+
+        def sampler() -> None:
+            while not stop.is_set():
+                rss = proc_status_kib(worker.pid, "VmRSS")
+                samples.append(
+                    (time.monotonic() - t_start, (rss or 0) / 1024, consumer_lag(settings))
+                )
+                stop.wait(2.0)
+
+        thread = threading.Thread(target=sampler, daemon=True)
+        thread.start()
+        data = Dataset()
+        per_batch = max(1, args.n // args.batches)
+        published = 0
+        baseline_t: float | None = None
+        for b in range(args.batches):
+            items = data.make(per_batch, f"{tag}-b{b}")
+            publish(settings, items)
+            published += len(items)
+            say(f"published {published:,}/{args.n:,}")
+            # Let the worker keep up between bursts: a soak, not a flood.
+            while True:
+                worker.check_alive()
+                lag = consumer_lag(settings)
+                if lag == 0 or time.monotonic() - t_start > args.timeout:
+                    break
+                time.sleep(1.0)
+            if baseline_t is None and published >= args.warmup * args.n:
+                baseline_t = time.monotonic() - t_start
+        time.sleep(4)  # a last couple of samples at rest
+        stop.set()
+        thread.join(timeout=10)
+        final_lag = consumer_lag(settings)
+        elapsed = time.monotonic() - t_start
+        peak = proc_status_kib(worker.pid, "VmHWM")
+    finally:
+        stop.set()
+        cleanup.run()
+
+    after = [s for s in samples if baseline_t is not None and s[0] >= baseline_t]
+    base_rss = after[0][1] if after else samples[0][1]
+    end_rss = statistics.median(s[1] for s in samples[-3:])
+    max_rss = max(s[1] for s in after) if after else end_rss
+    growth = (max_rss - base_rss) / base_rss if base_rss else 0.0
+    ok = final_lag == 0 and growth <= args.max_growth
+    info = machine_info()
+    lines = [
+        "# Soak",
+        "",
+        f"`python benchmarks/soak.py -n {args.n}` — {time.strftime('%Y-%m-%d')}, "
+        f"{info.get('cores')} cores, {info.get('memory_gib')} GiB, {info.get('cpu_model')}",
+        "",
+        "| articles | seconds | articles/s | RSS after warm-up | max RSS after | "
+        "RSS at end | peak (VmHWM) | growth | final lag | verdict |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        f"| {published:,} | {elapsed:.0f} | {published / elapsed:.0f} | {base_rss:.0f} MiB | "
+        f"{max_rss:.0f} MiB | {end_rss:.0f} MiB | {(peak or 0) / 1024:.0f} MiB | "
+        f"{growth:+.1%} | {final_lag} | {'flat, caught up' if ok else 'FAILED'} |",
+        "",
+        "RSS samples (every 2 s; seconds → MiB, lag):",
+        "",
+        "```",
+        *(
+            f"{t:7.1f}s  {rss:6.1f} MiB  lag={lag}"
+            for t, rss, lag in samples[:: max(1, len(samples) // 40)]
+        ),
+        "```",
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if not args.no_write:
+        DOC.write_text(text, encoding="utf-8")
+        say(f"wrote {DOC}")
+    with contextlib.suppress(Exception):
+        import shutil
+
+        shutil.rmtree(workdir)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
