@@ -175,6 +175,8 @@ class Ctx:
     sent_ends: list[int] = field(default_factory=list)
     clause_cache: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     count_cache: dict[int, int | None] = field(default_factory=dict)
+    place_cache: dict[tuple[int, str], Place] = field(default_factory=dict)
+    resolved: dict[int, tuple[PlaceEntry, str] | None] = field(default_factory=dict)
     insurgent_cache: dict[int, ActorEntry | None] = field(default_factory=dict)
     number_cache: dict[int, list[tuple[int, int, int | float]]] = field(default_factory=dict)
     speaker_cache: dict[int, tuple[ActorEntry | None, bool, bool, bool, bool]] = field(
@@ -245,7 +247,27 @@ def _place_from_entry(e: PlaceEntry, kind: str | None = None, name: str | None =
     )
 
 
+def _place_of(ctx: Ctx, e: PlaceEntry, kind: str) -> Place:
+    """_place_from_entry, built once per article for each (place, kind)."""
+    key = (id(e), kind)
+    pl = ctx.place_cache.get(key)
+    if pl is None:
+        pl = _place_from_entry(e, kind)
+        ctx.place_cache[key] = pl
+    return pl
+
+
 def _resolve_place(ctx: Ctx, pm: PlaceMention, si: int) -> tuple[PlaceEntry, str] | None:
+    """Choose one gazetteer entry and a kind for a mention (once per mention)."""
+    key = id(pm)
+    if key not in ctx.resolved:
+        ctx.resolved[key] = _resolve_place_uncached(ctx, pm, si)
+    return ctx.resolved[key]
+
+
+def _resolve_place_uncached(
+    ctx: Ctx, pm: PlaceMention, si: int
+) -> tuple[PlaceEntry, str] | None:
     """Choose one gazetteer entry and a kind for a mention (disambiguation by nearby province)."""
     k = knowledge()
     entries = pm.entries
@@ -465,9 +487,9 @@ def _blocked(ctx: Ctx, si: int, t0: int, t1: int, cs: int, *, kind: str) -> bool
     lpre = low[lo:t0]
     if lp["neg"].search(lpre):
         return True
-    hypo = lp["hypo"].search(lpre)
-    if hypo:
-        word = hypo.group(0).lower()
+    hypo_m = lp["hypo"].search(lpre)
+    if hypo_m:
+        word = hypo_m.group(0)
         if word in ("may", "might", "could") and _MAY_HAVE.search(lpre):
             pass  # "may have seized": an uncertain report of the past, not a forecast
         elif word == "would" and lp["say"].search(low[a:t0]):
@@ -837,7 +859,7 @@ def _places_in(
             and lp["border_before"].search(low[max(lo, pm.start - 80) : pm.start])
         ):
             continue
-        out.append((_place_from_entry(entry, kind), entry, pm.start))
+        out.append((_place_of(ctx, entry, kind), entry, pm.start))
     # drop qualifiers: a province or country whose more specific place is also listed
     keep: list[tuple[Place, int, bool]] = []
     for pl, _entry, pos in out:
@@ -951,7 +973,7 @@ def _previous_place(
             ):
                 if kinds and "city" in kinds and entry.is_capital and kind != "city":
                     kind = "city"
-                return _place_from_entry(entry, kind)
+                return _place_of(ctx, entry, kind)
     return None
 
 
@@ -1011,7 +1033,6 @@ def _withdrawal(
     # military context required, civilians/diplomats/athletes excluded
     near_lo, near_hi = max(cs, t0 - 40), min(ce, t1 + 45)
     mil_near = lp["mil"].search(low, max(cs, t0 - 30), min(ce, t1 + 45))
-    mil_clause = lp["mil"].search(low, cs, ce)
     nonmil = lp["nonmil"].search(low, near_lo, near_hi)
     if nonmil and not mil_near:
         return

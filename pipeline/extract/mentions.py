@@ -104,6 +104,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 
 
 _ACRONYM = re.compile(r"(?:[A-Z]\.){2,}")
+_TRAILING = ".-‐’'"
 
 
 def _token_key(tok: str) -> str:
@@ -119,25 +120,33 @@ def _lookup_caps(
 ) -> tuple[list[ActorMention], list[PlaceMention]]:
     pats = _patterns()
     tokens: list[tuple[int, int, str]] = []
+    # Each token's lookup key, computed once; an n-gram's key is its tokens' and gaps' keys
+    # joined (the same as norm_key of the whole span, since tokens and gaps split on spaces).
+    keys: list[str] = []
     for m in _CAP_TOKEN.finditer(sent):
-        a, b = m.start(), m.end()
         tok = m.group(0)
+        b = m.end()
         # trim trailing sentence punctuation / possessive, keep "U.S."
-        while tok and tok[-1] in ".-‐’'" and not _ACRONYM.fullmatch(tok):
-            tok = tok[:-1]
-            b -= 1
-        for suf in ("’s", "'s"):
-            if tok.endswith(suf):
-                tok = tok[: -len(suf)]
-                b -= 2
+        if tok[-1] in _TRAILING:
+            while tok and tok[-1] in _TRAILING and not _ACRONYM.fullmatch(tok):
+                tok = tok[:-1]
+                b -= 1
+        if tok.endswith("’s"):
+            tok = tok[:-2]
+            b -= 2
+        if tok.endswith("'s"):
+            tok = tok[:-2]
+            b -= 2
         if tok:
-            tokens.append((a, b, tok))
+            tokens.append((m.start(), b, tok))
+            if tok.isascii() and tok.isalpha():
+                low = tok.lower()
+                keys.append("" if low in CONNECTORS else low)
+            else:
+                keys.append(norm_key(tok))
     actors: list[ActorMention] = []
     places: list[PlaceMention] = []
     n = len(tokens)
-    # Each token's lookup key, computed once; an n-gram's key is its tokens' and gaps' keys
-    # joined (the same as norm_key of the whole span, since tokens and gaps split on spaces).
-    keys = [_token_key(t[2]) for t in tokens]
     first = k.first_words
     i = 0
     maxn = k.max_ngram
