@@ -95,10 +95,15 @@ def print_events(client: FrontlineClient, article_ids: list[str]) -> int:
     return len(seen)
 
 
-def _wait_ledger(client: FrontlineClient, ids: list[str], timeout: float) -> None:
+def _wait_ledger(client: FrontlineClient, ids: list[str], since_ms: int, timeout: float) -> None:
+    """Wait for this run's outcomes: a re-run finds the last run's ledger records too."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        done = {r.value.get("article_id") for r in client.stream("ledger") if r.value}
+        done = {
+            r.value.get("article_id")
+            for r in client.stream("ledger")
+            if r.value and r.timestamp_ms >= since_ms
+        }
         if set(ids) <= done:
             return
         time.sleep(0.5)
@@ -133,9 +138,10 @@ def _demo(args: argparse.Namespace) -> int:
 
         client = FrontlineClient(settings)
         items = [(i.origin, i.data, i.problem) for i in iter_path(str(args.articles))]
+        since_ms = int(time.time() * 1000) - 1000
         report = client.publish(items)
         say(f"published {report.sent} articles from {args.articles}")
-        _wait_ledger(client, report.ids, timeout=60)
+        _wait_ledger(client, report.ids, since_ms, timeout=60)
         print_events(client, report.ids)
         _print_tables(settings)
 
