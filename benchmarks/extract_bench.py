@@ -9,6 +9,7 @@ articles, the machine's cores and memory, and the process's peak RSS.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -21,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import contextlib
-
+# E402 waived below: the repository root must be on sys.path before the project imports (the
+# script runs as `python benchmarks/extract_bench.py`, not as an installed module).
 from pipeline.extract import extract  # noqa: E402
 from schemas import Article  # noqa: E402
 
@@ -93,8 +94,8 @@ def main() -> int:
     s_rate, _ = _bench(seeds, args.runs, min_seconds=0.5)
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, {_mem_total()} RAM; "
-        f"python {platform.python_version()}; pinned to 1 core"
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"{_mem_total()} RAM; python {platform.python_version()}; pinned to 1 core"
     )
     print(
         f"corpus: {len(corpus)} items, median of {args.runs} runs: {c_rate:,.0f} items/s "

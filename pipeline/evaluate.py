@@ -295,7 +295,8 @@ def format_report(rep: Report) -> str:
     lines = []
     o = rep.overall
     lines.append(
-        f"events: P={o.precision:.3f} R={o.recall:.3f} F1={o.f1:.3f} (tp={o.tp} fp={o.fp} fn={o.fn})"
+        f"events: P={o.precision:.3f} R={o.recall:.3f} F1={o.f1:.3f} "
+        f"(tp={o.tp} fp={o.fp} fn={o.fn})"
     )
     for et, c in sorted(rep.by_type.items()):
         lines.append(
@@ -315,12 +316,14 @@ def format_report(rep: Report) -> str:
         for g in it.misses:
             b = _brief(g)
             lines.append(
-                f"    MISS {b['event_type']} {b['actor']} @ {b['location']} ({b['kind']}) {b['status']}"
+                f"    MISS {b['event_type']} {b['actor']} @ {b['location']} ({b['kind']}) "
+                f"{b['status']}"
             )
         for p in it.false_positives:
             b = _brief(p)
             lines.append(
-                f"    FP   {b['event_type']} {b['actor']} @ {b['location']} ({b['kind']}) {b['status']}"
+                f"    FP   {b['event_type']} {b['actor']} @ {b['location']} ({b['kind']}) "
+                f"{b['status']}"
             )
         for e in it.slot_errors:
             lines.append(

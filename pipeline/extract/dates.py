@@ -47,9 +47,11 @@ _DATE = re.compile(
     r")"
 )
 _BY_BEFORE = re.compile(
-    r"(?:\bby|\bbefore|\buntil|\btill|\bno later than|\bdeadline(?: of)?|\bdue|\bwithin)\s+(?:the\s+)?$",
+    r"(?:\bby|\bbefore|\buntil|\btill|\bno later than|\bdeadline(?: of)?|\bdue|\bwithin)"
+    r"\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+_MONTH_PREP = re.compile(r"\b(?:in|by|since|until|of|during|from|early|late|mid)\s+$")
 _DEADLINE_AFTER = re.compile(r"\s+(?:\w+\s+){0,1}deadline\b", re.IGNORECASE)
 _NOT_YEAR_AFTER = re.compile(
     r"\s*(?:troops|soldiers|people|men|km|kilometres|dead|\w+-strong)", re.I
@@ -152,14 +154,14 @@ def find_dates(
                 value = month_end(yr_i + (1 if mon == 2 else 0), mon)
             elif g["m8"]:
                 tok = g["m8"]
-                if tok in {"May", "March", "Mar", "Mar."} and not g["y8"]:
-                    # "May" the modal / "march" the verb are lower-case; capitalised at a
-                    # sentence start they are ambiguous: require a preposition before.
-                    if not re.search(
-                        r"\b(?:in|by|since|until|of|during|from|early|late|mid)\s+$",
-                        text[max(0, m.start() - 10) : m.start()],
-                    ):
-                        continue
+                # "May" the modal / "march" the verb are lower-case; capitalised at a
+                # sentence start they are ambiguous: require a preposition before.
+                if (
+                    tok in {"May", "March", "Mar", "Mar."}
+                    and not g["y8"]
+                    and not _MONTH_PREP.search(text[max(0, m.start() - 10) : m.start()])
+                ):
+                    continue
                 precision = "month"
                 mon = _month(tok)
                 if g["y8"]:

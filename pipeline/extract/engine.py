@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_right
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -14,7 +14,6 @@ from pipeline.extract.dates import DateExpr, find_dateline, find_dates, weekday_
 from pipeline.extract.mentions import ActorMention, PlaceMention, complete_scan, scan_names
 from pipeline.extract.resources import ActorEntry, PlaceEntry, hoist_boundaries, knowledge
 from pipeline.extract.text import (
-    ORDINALS,
     find_numbers,
     lower_same_length,
     parse_number,
@@ -44,9 +43,9 @@ def P() -> dict[str, re.Pattern[str]]:
         r"|(?P<ho>" + lx["handover_triggers"] + r")"
         r"|(?P<hp>" + lx["hold_passive_by"] + r")"
         r"|(?P<ga>regain(?:s|ed|ing)? control|" + lx["gain_active"] + r")"
-        r"|(?P<ha>(?:to |in |retains? |retained |maintains? |maintained |keeps? |kept |has |have |had )"
-        r"(?:full |firm |effective )?control(?:s|led|ling)?(?: (?:of|over))?|controls|controlled|controlling"
-        r"|holds|holding|still hold)"
+        r"|(?P<ha>(?:to |in |retains? |retained |maintains? |maintained |keeps? |kept |has |have "
+        r"|had )(?:full |firm |effective )?control(?:s|led|ling)?(?: (?:of|over))?"
+        r"|controls|controlled|controlling|holds|holding|still hold)"
         r"|(?P<ct>" + lx["contest_triggers"] + r")"
         r")\b"
     )
@@ -97,14 +96,14 @@ def P() -> dict[str, re.Pattern[str]]:
         ),
         "strong": c(r"-strong"),
         "share": c(
-            r"(?P<num>\d{1,3}(?:\.\d+)?)\s?(?:%|percent|per cent)\s+of\s+(?:the\s+)?(?:(?P<adj>[A-Z]\w+)\s+)?"
-            r"(?:territory|country|land|districts)",
+            r"(?P<num>\d{1,3}(?:\.\d+)?)\s?(?:%|percent|per cent)\s+of\s+(?:the\s+)?"
+            r"(?:(?P<adj>[A-Z]\w+)\s+)?(?:territory|country|land|districts)",
             0,
         ),
         "count": c(
             r"\b(?P<n>\w+)\s+(?:out\s+)?of\s+(?:the\s+)?(?P<total>\w+)\s+(?:[A-Z]\w+\s+)?"
-            r"(?:districts|provinces|provincial capitals)\b|\b(?P<n2>\d+|two|three|four|five|six|seven|"
-            r"eight|nine|ten|eleven|twelve|\w+teen|twenty)\s+(?:more\s+)?(?:[A-Z]\w+\s+)?"
+            r"(?:districts|provinces|provincial capitals)\b|\b(?P<n2>\d+|two|three|four|five|six"
+            r"|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty)\s+(?:more\s+)?(?:[A-Z]\w+\s+)?"
             r"(?:districts|provinces|provincial capitals)\b"
         ),
         "vague": c(
@@ -265,9 +264,7 @@ def _resolve_place(ctx: Ctx, pm: PlaceMention, si: int) -> tuple[PlaceEntry, str
     return ctx.resolved[key]
 
 
-def _resolve_place_uncached(
-    ctx: Ctx, pm: PlaceMention, si: int
-) -> tuple[PlaceEntry, str] | None:
+def _resolve_place_uncached(ctx: Ctx, pm: PlaceMention, si: int) -> tuple[PlaceEntry, str] | None:
     """Choose one gazetteer entry and a kind for a mention (disambiguation by nearby province)."""
     k = knowledge()
     entries = pm.entries
@@ -423,20 +420,20 @@ def build_ctx(article: Article) -> Ctx | None:
     host_of = {t["forces"]: c for c, t in k.theatres.items() if t.get("forces")}
     host_of.update({c: c for c in k.theatres})
     seen: dict[str, list[int]] = {}
-    for si, (a, b) in enumerate(sents):
+    for a, b in sents:
         am, pm = scan_names(body, a, b)
         actors.append(am)
         places.append(pm)
         for p in pm:
-            for c in {e.country for e in p.entries if e.country in k.theatres}:
-                seen.setdefault(c, [0, p.start])[0] += 1
+            for iso in {e.country for e in p.entries if e.country in k.theatres}:
+                seen.setdefault(iso, [0, p.start])[0] += 1
             for e in p.entries:
                 if e.kind == "province" and e.adm1:
                     counts[e.adm1] = counts.get(e.adm1, 0) + 1
         for x in am:
-            c = host_of.get(x.actor.code) if x.actor is not None else None
-            if c is not None:
-                seen.setdefault(c, [0, x.start])[0] += 1
+            host_iso = host_of.get(x.actor.code) if x.actor is not None else None
+            if host_iso is not None:
+                seen.setdefault(host_iso, [0, x.start])[0] += 1
     if seen:
         host = min(seen, key=lambda c: (-seen[c][0], seen[c][1]))
         theatre, in_theatre = k.theatres[host], True
@@ -500,10 +497,9 @@ def _blocked(ctx: Ctx, si: int, t0: int, t1: int, cs: int, *, kind: str) -> bool
             return True
     if kind != "withdrawal" and _SET_TO.search(pre):
         return True
-    if kind != "withdrawal" and _FUTURE.search(pre):
+    if kind != "withdrawal" and _FUTURE.search(pre) and not _WILL_NOW.search(pre):
         # future territorial statements are forecasts ("will now be the responsibility" is not)
-        if not _WILL_NOW.search(pre):
-            return True
+        return True
     post = body[t1 : min(t1 + 30, ctx.sents[si][1])]
     if _IF_AFTER.match(post):
         return True
@@ -552,7 +548,10 @@ def _speaker(ctx: Ctx, si: int) -> tuple[ActorEntry | None, bool, bool, bool, bo
                 verb_confirm = True
         if cand is not None:
             speaker = _resolve_actor(ctx, cand)
-            speaker_official = bool(lp["official"].search(seg)) or cand.role in ("leader", "capital")
+            speaker_official = bool(lp["official"].search(seg)) or cand.role in (
+                "leader",
+                "capital",
+            )
             break
     for m in lp["claimv"].finditer(sent):
         before = [x for x in ctx.actors[si] if a + m.start() - 40 <= x.end <= a + m.start()]
@@ -578,7 +577,7 @@ def _denied_after(ctx: Ctx, si: int, pos: int, actor: ActorEntry) -> bool:
     """Someone not on `actor`'s side denies, after `pos` in the sentence or at the start of
     the next one: "..., but the ministry of defence denied the claim"."""
     low = ctx.low
-    a, b = ctx.sents[si]
+    b = ctx.sents[si][1]
     spots: list[tuple[int, int]] = []
     m = _DENIAL.search(low, pos, b)
     if m:
@@ -685,8 +684,8 @@ def _dates_for(ctx: Ctx, lo: int, hi: int) -> list[DateExpr]:
     out: list[DateExpr] = []
     sents = ctx.sents
     # sentences are sorted and disjoint: start at the first one ending after `lo`
-    si = bisect_right(ctx.sent_ends, lo)
-    for si in range(si, len(sents)):
+    first = bisect_right(ctx.sent_ends, lo)
+    for si in range(first, len(sents)):
         a, b = sents[si]
         if a >= hi:
             break
@@ -773,6 +772,8 @@ _TRIGGER_PREFIXES = frozenset(
         "eff",
     ]
 )
+
+
 def _prefix_guard(prefixes: frozenset[str]) -> str:
     """A lookahead accepting only words that begin with one of `prefixes` (a 2-letter prefix
     is a whole word), grouped by first letter so the engine rejects most words at once."""
@@ -997,7 +998,6 @@ def _withdrawal(
     remain_facts: list[tuple[ActorEntry, int]],
 ) -> None:
     body, low, lp = ctx.body, ctx.low, ctx.lp
-    p = P()
     k = knowledge()
     t0, t1 = m.start(), m.end()
     word = m.group(0).lower()
@@ -1130,11 +1130,7 @@ def _withdrawal(
     post = body[t1 : min(ce, t1 + 40)]
     lpre = low[max(cs, t0 - 60) : t0]
     lpost = low[t1 : min(ce, t1 + 40)]
-    if (
-        lp["ongoing"].search(lpre)
-        or _UNDERWAY.search(post)
-        or percent is not None
-    ):
+    if lp["ongoing"].search(lpre) or _UNDERWAY.search(post) or percent is not None:
         status = "ongoing"
     elif lp["announce"].search(low[cs:t0]) or (
         deadline is not None and (deadline.value >= ctx.ref or not ctx.ref_known)
@@ -1177,7 +1173,7 @@ def _count_low() -> re.Pattern[str]:
 
 
 def _place_count(ctx: Ctx, si: int) -> int | None:
-    """"two out of six districts" -> 2: the sentence's place count, found once."""
+    """ "two out of six districts" -> 2: the sentence's place count, found once."""
     if si in ctx.count_cache:
         return ctx.count_cache[si]
     a, b = ctx.sents[si]
@@ -1412,8 +1408,6 @@ def run(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
     ctx = build_ctx(article)
     if ctx is None:
         return []
-    body = ctx.body
-    P()
     cands: list[Cand] = []
     remain_facts: list[tuple[ActorEntry, int]] = []
     for si, (a, b) in enumerate(ctx.sents):

@@ -107,14 +107,6 @@ _ACRONYM = re.compile(r"(?:[A-Z]\.){2,}")
 _TRAILING = ".-‐’'"
 
 
-def _token_key(tok: str) -> str:
-    """norm_key of one capitalised token, with a fast path for plain words."""
-    if tok.isascii() and tok.isalpha():
-        low = tok.lower()
-        return "" if low in CONNECTORS else low
-    return norm_key(tok)
-
-
 def _lookup_caps(
     sent: str, base: int, k: Knowledge
 ) -> tuple[list[ActorMention], list[PlaceMention]]:

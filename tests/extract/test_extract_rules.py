@@ -17,7 +17,8 @@ def ev(text: str, published_at: str | None = "2021-08-10", **kw: Any) -> list[di
 
 def test_withdrawal_announced_with_troops_and_deadline() -> None:
     (e,) = ev(
-        "Nicolas Sarkozy announces the withdrawal of 1000 troops from Afghanistan by the end of 2012.",
+        "Nicolas Sarkozy announces the withdrawal of 1000 troops from Afghanistan "
+        "by the end of 2012.",
         "2011-07-12",
     )
     assert e["actor"]["code"] == "FRA" and e["status"] == "announced"
@@ -71,7 +72,8 @@ def test_claim_and_territory_share() -> None:
 
 def test_hedged_hold_with_place_count() -> None:
     (e,) = ev(
-        "Two out of six Kapisa districts are thought to be at least partly controlled by insurgents."
+        "Two out of six Kapisa districts are thought to be at least partly controlled by "
+        "insurgents."
     )
     assert e["change"] == "hold" and e["place_count"] == 2 and e["claim_status"] == "reported"
     assert e["location"]["adm1"] == "AF02"

@@ -50,8 +50,7 @@ CASES: list[tuple[str, str, str | None, Any]] = [
     ),
     (
         "iraq-isis-mosul",
-        "Islamic State militants seized control of Mosul, Iraq's second-largest city, on "
-        "Tuesday.",
+        "Islamic State militants seized control of Mosul, Iraq's second-largest city, on Tuesday.",
         "2014-06-10",
         [
             {
@@ -103,8 +102,7 @@ CASES: list[tuple[str, str, str | None, Any]] = [
     # ---------------------------------------------------------------- Ukraine
     (
         "ukraine-kherson-withdrawal",
-        "Russian forces withdrew from the west bank of the Dnipro river and the city of "
-        "Kherson.",
+        "Russian forces withdrew from the west bank of the Dnipro river and the city of Kherson.",
         "2022-11-11",
         [{"type": "w", "actor": "RUS", "status": "completed", "place": "Kherson"}],
     ),
@@ -152,7 +150,15 @@ CASES: list[tuple[str, str, str | None, Any]] = [
         "syria-palmyra-history",
         "Islamic State fighters captured Palmyra in May 2015.",
         "2016-03-27",
-        [{"type": "t", "actor": "ISIS", "change": "gain", "place": "Palmyra", "date": "2015-05-31"}],
+        [
+            {
+                "type": "t",
+                "actor": "ISIS",
+                "change": "gain",
+                "place": "Palmyra",
+                "date": "2015-05-31",
+            }
+        ],
     ),
     # ---------------------------------------------------------------- Afghanistan, other phrasing
     (
@@ -183,8 +189,7 @@ CASES: list[tuple[str, str, str | None, Any]] = [
     ),
     (
         "afg-handover-lashkar-gah",
-        "NATO handed over security responsibility for Lashkar Gah to Afghan forces on "
-        "Tuesday.",
+        "NATO handed over security responsibility for Lashkar Gah to Afghan forces on Tuesday.",
         "2011-07-20",
         [{"type": "t", "actor": "AFG-FORCES", "change": "handover", "adm": "AF3001"}],
     ),
@@ -241,7 +246,15 @@ CASES: list[tuple[str, str, str | None, Any]] = [
         "afg-relative-date",
         "The Taliban captured the district of Andar in Ghazni province yesterday.",
         "2021-07-10",
-        [{"type": "t", "actor": "TALIBAN", "change": "gain", "adm": "AF1107", "date": "2021-07-09"}],
+        [
+            {
+                "type": "t",
+                "actor": "TALIBAN",
+                "change": "gain",
+                "adm": "AF1107",
+                "date": "2021-07-09",
+            }
+        ],
     ),
     (
         "afg-mazar-alias",
@@ -271,7 +284,15 @@ CASES: list[tuple[str, str, str | None, Any]] = [
         "iraq-peshmerga-sinjar",
         "Kurdish Peshmerga fighters retook Sinjar from Islamic State.",
         "2015-11-13",
-        [{"type": "t", "actor": "PESHMERGA", "change": "gain", "place": "Sinjar", "claim": "reported"}],
+        [
+            {
+                "type": "t",
+                "actor": "PESHMERGA",
+                "change": "gain",
+                "place": "Sinjar",
+                "claim": "reported",
+            }
+        ],
     ),
     (
         "ukraine-bakhmut-disputed",
@@ -292,10 +313,18 @@ CASES: list[tuple[str, str, str | None, Any]] = [
         [{"type": "t", "actor": "TALIBAN", "change": "gain", "claim": "reported"}],
     ),
     # ---------------------------------------------------------------- negation, hypotheticals
-    ("neg-did-not", "Canada did not withdraw its troops from Kandahar despite the attacks.",
-     "2008-05-01", []),
-    ("neg-threatened", "The Netherlands threatened to pull out its soldiers from Uruzgan.",
-     "2007-10-01", []),
+    (
+        "neg-did-not",
+        "Canada did not withdraw its troops from Kandahar despite the attacks.",
+        "2008-05-01",
+        [],
+    ),
+    (
+        "neg-threatened",
+        "The Netherlands threatened to pull out its soldiers from Uruzgan.",
+        "2007-10-01",
+        [],
+    ),
     ("neg-could-fall", "Officials warned that Kunduz could fall within weeks.", "2021-06-20", []),
     (
         "neg-denied-reports",
@@ -315,8 +344,7 @@ CASES: list[tuple[str, str, str | None, Any]] = [
         "2021-05-01",
         [],
     ),
-    ("neg-considering", "Britain is considering whether to pull out of Helmand.", "2009-11-01",
-     []),
+    ("neg-considering", "Britain is considering whether to pull out of Helmand.", "2009-11-01", []),
     # ---------------------------------------------------------------- claims
     (
         "claim-taliban-said",
