@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="score the extractor against a gold JSONL file")
     p.add_argument("gold", help="gold file: {item_id, published_at, text, events:[...]} per line")
     p.add_argument("--json", action="store_true", help="machine-readable report")

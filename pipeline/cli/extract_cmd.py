@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("extract", help="extract events from articles (offline)")
     p.add_argument("path", help="a .txt, .json or .jsonl file, or - for stdin")
     p.add_argument("--published-at", help="reference date for articles that lack one")
