@@ -174,6 +174,7 @@ class Ctx:
     sent_ends: list[int] = field(default_factory=list)
     clause_cache: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     count_cache: dict[int, int | None] = field(default_factory=dict)
+    usable_cache: dict[int, bool] = field(default_factory=dict)
     place_cache: dict[tuple[int, str], Place] = field(default_factory=dict)
     resolved: dict[int, tuple[PlaceEntry, str] | None] = field(default_factory=dict)
     insurgent_cache: dict[int, ActorEntry | None] = field(default_factory=dict)
@@ -989,6 +990,18 @@ _PERCENT_DONE = re.compile(
 )
 
 
+def _usable_withdrawer(ctx: Ctx, x: ActorMention, a: int) -> bool:
+    """A foreign state or coalition (or "foreign troops"), not "led by" someone else."""
+    if x.generic == "foreign":
+        return True
+    r = _resolve_actor(ctx, x)
+    if r is None or r.kind not in ("state", "coalition"):
+        return False
+    if r.code == ctx.host:
+        return False
+    return not ctx.lp["led_by"].search(ctx.low[max(a, x.start - 30) : x.start])
+
+
 def _withdrawal(
     ctx: Ctx,
     si: int,
@@ -1055,14 +1068,12 @@ def _withdrawal(
     mentions = ctx.actors[si]
 
     def usable(x: ActorMention) -> bool:
-        r = _resolve_actor(ctx, x)
-        if x.generic == "foreign":
-            return True
-        if r is None or r.kind not in ("state", "coalition"):
-            return False
-        if r.code == ctx.host:
-            return False
-        return not lp["led_by"].search(low[max(a, x.start - 30) : x.start])
+        """Can this mention be the withdrawing side? (once per mention and article)"""
+        ok = ctx.usable_cache.get(id(x))
+        if ok is None:
+            ok = _usable_withdrawer(ctx, x, a)
+            ctx.usable_cache[id(x)] = ok
+        return ok
 
     chosen: ActorMention | None = None
     if gname == "wn":
