@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import statistics
 import sys
 import tempfile
@@ -73,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=1800, help="seconds for the whole soak")
     ap.add_argument("--no-write", action="store_true", help="do not write docs/soak.md")
     args = ap.parse_args(argv)
+    # A plain `kill` must still stop the broker and worker this script started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     cleanup = Cleanup()
     workdir = Path(tempfile.mkdtemp(prefix="frontline-soak-"))
