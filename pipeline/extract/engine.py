@@ -83,6 +83,7 @@ def P() -> dict[str, re.Pattern[str]]:
         "claimv": c(r"\b(?:" + lx["claim_verbs"] + r")\b"),
         "confirm": c(r"\b(?:" + lx["confirm_cues"] + r")\b"),
         "say": c(r"\b(?:" + lx["say_verbs"] + r")\b"),
+        "causal": c(r"\b(?:" + lx["causal_cues"] + r")\b"),
         "official": c(r"\b(?:" + lx["official_roles"] + r")\b"),
         "partial": c(lx["partial_cues"]),
         "remain": c(
@@ -218,6 +219,7 @@ class Cand:
     partial: bool = False
     explicit_place: bool = True
     vague: bool = False
+    said_now: bool = False  # an announcement made as the article is written ("Paris has said")
 
     def score(self) -> int:
         slots = [self.troops, self.remaining, self.percent, self.deadline, self.share, self.count]
@@ -809,12 +811,28 @@ def _triggers(low: str, a: int, b: int) -> list[re.Match[str]]:
     return list(_trigger_scanner().finditer(low, a, b))
 
 
+def _in_cause(ctx: Ctx, d: DateExpr, t0: int, t1: int) -> bool:
+    """Is date `d` inside a causal/background phrase ("after a string of attacks in 2011",
+    "since 2001", "in response to the May 3 bombing") rather than dating the trigger at
+    t0..t1? The cue must stand between the trigger and the date, or shortly before a date
+    that precedes the trigger, with no clause break (";") after it."""
+    if d.start >= t1:
+        lo, hi = t1, d.start
+    else:
+        lo, hi = max(0, d.start - 60, ctx.sents[bisect_right(ctx.sent_ends, d.start)][0]), d.start
+    span = ctx.low[lo:hi]
+    ends = [m.end() for m in ctx.lp["causal"].finditer(span)]
+    return bool(ends) and ";" not in span[ends[-1] :]
+
+
 def _pick_dates(
-    ctx: Ctx, dates: list[DateExpr], t0: int
+    ctx: Ctx, dates: list[DateExpr], t0: int, t1: int
 ) -> tuple[DateExpr | None, DateExpr | None]:
-    """(deadline, event_date) from the date expressions around a trigger."""
+    """(deadline, event_date) from the date expressions around a trigger. Dates in a
+    causal/background phrase date the cause, not the happening: they are skipped."""
     deadline = None
     when = None
+    dates = [d for d in dates if not _in_cause(ctx, d, t0, t1)]
     for d in sorted(dates, key=lambda d: abs(d.start - t0)):
         # with no reference day nothing is known to lie ahead: only "by ..." makes a deadline
         future = ctx.ref_known and (
@@ -984,6 +1002,12 @@ def _previous_place(
 
 _UNDERWAY = re.compile(r"\bunder ?way\b|\beffective\b|\bin progress\b")
 _IS_ARE = re.compile(r"(?:is|are)\s")
+# a statement made at the time of writing: present or present perfect of a saying verb
+# (matched case-sensitively: "the United States" is no verb)
+_SAID_NOW = re.compile(
+    r"\b(?:has|have)\s+(?:\w+\s+)?(?:said|announced|confirmed|declared|stated)\b"
+    r"|\b(?:says|announces|confirms|declares|states)\b"
+)
 _PERCENT_DONE = re.compile(
     r"(\d{1,3}(?:\.\d+)?)\s?(?:%|percent|per cent)\s+(?:\w+\s+){0,2}?"
     r"(?:effective|complete|completed|done|finished|over)\b"
@@ -1137,7 +1161,7 @@ def _withdrawal(
     if pm:
         percent = min(100.0, float(pm.group(1)))
     dates = _dates_for(ctx, t1, min(b, t1 + 140)) + _dates_for(ctx, max(cs, t0 - 40), t0)
-    deadline, when = _pick_dates(ctx, dates, t0)
+    deadline, when = _pick_dates(ctx, dates, t0, t1)
     post = body[t1 : min(ce, t1 + 40)]
     lpre = low[max(cs, t0 - 60) : t0]
     lpost = low[t1 : min(ce, t1 + 40)]
@@ -1171,6 +1195,7 @@ def _withdrawal(
     )
     c.explicit_place = explicit
     c.default_date = when is None and status != "announced"
+    c.said_now = status == "announced" and bool(_SAID_NOW.search(body, cs, t0))
     c.claim, c.claimant = (
         _claim(ctx, si, actor, None, "withdrawal", t1) if actor else ("reported", None)
     )
@@ -1377,7 +1402,7 @@ def _territorial(
     count = _place_count(ctx, si)
     claim, claimant = _claim(ctx, si, actor, counter, "territorial_control", t1)
     dates = _dates_for(ctx, a, b)
-    _, when = _pick_dates(ctx, dates, t0)
+    _, when = _pick_dates(ctx, dates, t0, t1)
     for pl, _pos, is_concrete in places:
         c = Cand(
             "territorial_control",
@@ -1439,6 +1464,10 @@ def run(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
 def _date_fields(ctx: Ctx, c: Cand) -> tuple[date | None, str]:
     if c.event_date is not None:
         return c.event_date.value, c.event_date.precision
+    if c.said_now and ctx.ref_known:
+        # an announcement is dated the day it was said: "X has said / says" -> the
+        # reference day (a year in the sentence is the plan's, not background history)
+        return ctx.ref, "day"
     if c.default_date:
         if not ctx.ref_known:
             return None, "unknown"
@@ -1598,9 +1627,19 @@ def _merge_w(x: Cand, y: Cand) -> Cand:
     status_y = y.status or "announced"
     merged = Cand(**{f: getattr(best, f) for f in best.__dataclass_fields__})
     merged.status = status_x if STATUS_RANK[status_x] >= STATUS_RANK[status_y] else status_y
-    for f in ("troops", "remaining", "percent", "deadline", "event_date"):
+    for f in ("troops", "remaining", "percent", "deadline"):
         if getattr(merged, f) is None:
             setattr(merged, f, getattr(other, f))
+    # an announcement is dated when it was said: a year-precision date from another
+    # sentence (background, a cause) never dates it
+    od = other.event_date
+    if (
+        merged.event_date is None
+        and od is not None
+        and not (merged.status == "announced" and od.precision == "year")
+    ):
+        merged.event_date = od
+    merged.said_now = x.said_now or y.said_now
     if (
         other.place
         and merged.place
