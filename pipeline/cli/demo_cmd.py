@@ -110,7 +110,14 @@ def _wait_ledger(client: FrontlineClient, ids: list[str], since_ms: int, timeout
     raise CliError(f"the worker did not process the articles within {timeout:.0f}s")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _demo(args: argparse.Namespace) -> int:
+    # `kill` or a closed terminal must stop what the demo started, just like Ctrl-C.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
     settings = get_settings()
     started_kafka: LocalKafka | None = None
     worker: subprocess.Popen[bytes] | None = None
