@@ -184,6 +184,14 @@ class Ctx:
         default_factory=dict
     )
     lp: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    title: str | None = None
+    # the lede's explicit day, when the story is told (computed on first use: [] = not yet)
+    narrative_memo: list[date | None] = field(default_factory=list)
+
+    def narrative(self) -> date | None:
+        if not self.narrative_memo:
+            self.narrative_memo.append(_narrative_date(self, self.title))
+        return self.narrative_memo[0]
 
     def ensure(self, si: int) -> None:
         """Complete sentence `si`'s mentions (generic actors, place qualifiers) on first use:
@@ -220,6 +228,7 @@ class Cand:
     explicit_place: bool = True
     vague: bool = False
     said_now: bool = False  # an announcement made as the article is written ("Paris has said")
+    present: bool = False  # the trigger's clause is in the present tense / progressive
 
     def score(self) -> int:
         slots = [self.troops, self.remaining, self.percent, self.deadline, self.share, self.count]
@@ -459,6 +468,7 @@ def build_ctx(article: Article) -> Ctx | None:
     ctx.sent_ends = [b for _, b in sents]
     ctx.low, ctx.lp = low, PL()
     ctx.adm1_in_article = set(counts)
+    ctx.title = article.title
     # districts also count towards their province for "a province" anaphora
     for pm in places:
         for p in pm:
@@ -466,6 +476,44 @@ def build_ctx(article: Article) -> Ctx | None:
                 adm1 = p.entries[0].adm1
                 ctx.province_counts[adm1] = ctx.province_counts.get(adm1, 0) + 1
     return ctx
+
+
+_EXPLICIT_DAY = re.compile(r"\d")
+_LEDE_SENTENCES = 3
+_NARRATIVE_MAX_DAYS = 120
+
+
+def _narrative_date(ctx: Ctx, title: str | None) -> date | None:
+    """The day the story is told: the first explicit day-precision date ("Monday, July 12",
+    "12 July 2021") in the lede - the first sentences of the body after a dateline and a
+    title line - when it is on or shortly before the reference day. A date in a causal
+    phrase ("after the May 3 attack") is the cause's, not the story's."""
+    if not ctx.ref_known:
+        return None
+    body = ctx.body
+    head = (title or "").strip().lower()
+    lede: list[int] = []
+    for si, (a, b) in enumerate(ctx.sents):
+        text = body[a:b].strip()
+        if si == 0 and find_dateline(text) is not None and len(text) <= 40:
+            continue  # the dateline line
+        if head and text.lower().rstrip(".") == head.rstrip("."):
+            continue  # the title repeated at the top of the body
+        lede.append(si)
+        if len(lede) == _LEDE_SENTENCES:
+            break
+    causal = ctx.lp["causal"]
+    for si in lede:
+        a, b = ctx.sents[si]
+        for d in _dates_for(ctx, a, b):
+            if d.precision != "day" or not _EXPLICIT_DAY.search(body, d.start, d.end):
+                continue
+            if causal.search(ctx.low, max(a, d.start - 60), d.start):
+                continue
+            if 0 <= (ctx.ref - d.value).days <= _NARRATIVE_MAX_DAYS:
+                return d.value
+            return None
+    return None
 
 
 # ----------------------------------------------------------------------------- cues
@@ -1002,6 +1050,11 @@ def _previous_place(
 
 _UNDERWAY = re.compile(r"\bunder ?way\b|\beffective\b|\bin progress\b")
 _IS_ARE = re.compile(r"(?:is|are)\s")
+# present tense or progressive in a clause: "is already 90% effective", "retains control"
+_PRESENT = re.compile(
+    r"\b(?:is|are|remains?|continues|retains|controls|holds|keeps|stays)\b"
+    r"|\b(?:is|are)\s+(?:still\s+|now\s+)?\w+ing\b"
+)
 # a statement made at the time of writing: present or present perfect of a saying verb
 # (matched case-sensitively: "the United States" is no verb)
 _SAID_NOW = re.compile(
@@ -1196,6 +1249,7 @@ def _withdrawal(
     c.explicit_place = explicit
     c.default_date = when is None and status != "announced"
     c.said_now = status == "announced" and bool(_SAID_NOW.search(body, cs, t0))
+    c.present = bool(_PRESENT.search(low, cs, ce))
     c.claim, c.claimant = (
         _claim(ctx, si, actor, None, "withdrawal", t1) if actor else ("reported", None)
     )
@@ -1422,6 +1476,7 @@ def _territorial(
         )
         c.partial = change == "contest" and kind == "gain"
         c.default_date = when is None
+        c.present = bool(_PRESENT.search(low, cs, ce))
         c.vague = not is_concrete
         out.append(c)
 
@@ -1475,6 +1530,10 @@ def _date_fields(ctx: Ctx, c: Cand) -> tuple[date | None, str]:
         # background history must not be dated to the reference day
         if re.search(r"\b(?:19[5-9]\d|20[0-4]\d)\b", ctx.body[a:b]):
             return None, "unknown"
+        narrative = ctx.narrative() if c.present else None
+        if narrative is not None:
+            # an undated present-tense statement is told as of the lede's day
+            return narrative, "day"
         return ctx.ref, "day"
     return None, "unknown"
 

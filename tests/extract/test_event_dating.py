@@ -55,3 +55,38 @@ def test_year_from_another_sentence_does_not_date_an_announcement() -> None:
     (e,) = out
     assert e["status"] == "announced" and e["deadline"] == "2022-06-30"
     assert e["event_date"] is None and e["date_precision"] == "unknown"
+
+
+_LEDE_ARTICLE = (
+    "July 20, 2017\n\nIraq: the army closes in on Tal Afar\n\n"
+    "Iraqi Prime Minister Haider al-Abadi visited Mosul on {lede_day}, to congratulate the "
+    "armed forces. Officials expect a new offensive soon.\n\n"
+    "The Islamic State still controls Tal Afar. US troops are withdrawing from Qayyarah air "
+    "base. Iraqi forces recaptured Sinjar."
+)
+
+
+def _lede_events(lede_day: str) -> dict[str, dict[str, Any]]:
+    art = Article(
+        id="t",
+        body=_LEDE_ARTICLE.format(lede_day=lede_day),
+        published_at="2017-07-20",
+        title="Iraq: the army closes in on Tal Afar",
+    )
+    out = [e.model_dump(mode="json") for e in extract(art)]
+    return {(e.get("status") or e.get("change")): e for e in out}
+
+
+def test_undated_present_tense_statement_takes_the_lede_date() -> None:
+    by = _lede_events("Sunday, July 9")
+    assert (by["hold"]["event_date"], by["hold"]["date_precision"]) == ("2017-07-09", "day")
+    assert by["ongoing"]["event_date"] == "2017-07-09"
+    # a past-tense statement is not re-dated to the lede
+    assert by["gain"]["event_date"] == "2017-07-20"
+
+
+def test_lede_date_after_publication_or_long_before_is_not_the_narrative_date() -> None:
+    by = _lede_events("Monday, July 24")  # after publication: a plan, not the story's day
+    assert by["hold"]["event_date"] == "2017-07-20"
+    by = _lede_events("9 January 2017")  # more than 120 days before
+    assert by["hold"]["event_date"] == "2017-07-20"
