@@ -84,6 +84,7 @@ def P() -> dict[str, re.Pattern[str]]:
         "confirm": c(r"\b(?:" + lx["confirm_cues"] + r")\b"),
         "say": c(r"\b(?:" + lx["say_verbs"] + r")\b"),
         "causal": c(r"\b(?:" + lx["causal_cues"] + r")\b"),
+        "auxiliary": c(r"\b(?:" + lx["auxiliary_cues"] + r")\s+(?:[\w,.\-]+\s+){0,3}?$"),
         "official": c(r"\b(?:" + lx["official_roles"] + r")\b"),
         "partial": c(lx["partial_cues"]),
         "remain": c(
@@ -1330,6 +1331,15 @@ def _territorial(
     places: list[tuple[Place, int, bool]] = []
     passive = gname in ("gp", "gt", "hp")
     if gname == "ho":
+        # auxiliaries ("supported by 250 American soldiers") and the source of an
+        # attribution ("according to the French commander") are neither side of it
+        attrib = low.find("according to", a, b)
+        mentions = [
+            x
+            for x in mentions
+            if not (0 <= attrib < x.start)
+            and not lp["auxiliary"].search(low, max(a, x.start - 60), x.start)
+        ]
         to = [x for x in mentions if t1 <= x.start < min(b, t1 + 80)]
         giver = [x for x in mentions if cs <= x.start < t0]
         to_rec = [
@@ -1623,6 +1633,22 @@ def assemble(
         )
     # ---- territorial control: one per actor + place
     tc = [c for c in cands if c.etype == "territorial_control" and c.actor is not None]
+    # a handover with no explicit giver: the foreign side the article reports withdrawing
+    # from that place or its province hands over
+    for c in tc:
+        if c.change == "handover" and c.counter is None and c.place and c.place.adm1:
+            for w in wd:
+                wp = w.place
+                if (
+                    w.actor is not None
+                    and w.actor.code != ctx.host
+                    and w.actor.kind in ("state", "coalition")
+                    and wp is not None
+                    and wp.adm1 == c.place.adm1
+                    and (c.place.adm2 is None or wp.adm2 in (None, c.place.adm2))
+                ):
+                    c.counter = w.actor
+                    break
     # vague places are dropped when the same actor has a concrete place in the same sentence
     concrete_sents = {(c.sent_idx, c.actor.code) for c in tc if not c.vague and c.actor}
     tgroups: dict[tuple[str, str], Cand] = {}
