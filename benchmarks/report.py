@@ -74,6 +74,12 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         f"Events per article on this data: "
         f"{_n(med.get('extract.events_per_article'), '{:.3f}')}. "
+        "articles/s end to end runs to the last output record (ledger or `tables.*` row): "
+        "the table agents share the worker's event loop and finish after the ledger. "
+        f"To the ledger alone: {_n(med.get('e2e1.articles_per_s_ledger_only'))}/s (1 worker), "
+        f"{_n(med.get('e2e2.articles_per_s_ledger_only'))}/s (2 workers); tables finished "
+        f"{_n(med.get('e2e1.tables_lag_s'), '{:.1f}')} s after the last ledger record "
+        "(1 worker). "
         "Table rows/s is n/a when no record reached a `tables.*` topic (tables agents absent "
         "or no events). Worker CPU use is CPU-seconds ÷ wall-seconds from the first publish "
         "to the last ledger record (summed over workers).",
@@ -184,7 +190,8 @@ def method_section() -> list[str]:
         "tables) start first and are waited on until every `articles` partition is assigned; "
         "then the batch is published as fast as possible. Throughput is ledger records per "
         "second between the end of publishing and the last ledger record (Kafka CreateTime of "
-        "the ledger records), i.e. the drain rate of a backlog; if the workers kept up with "
+        "the ledger records), i.e. the drain rate of a backlog, counted up to the last ledger "
+        "or table record; if the workers kept up with "
         "the publisher, the first-to-last ledger rate is used instead (noted in the JSON). "
         "CPU time is utime+stime from `/proc/<pid>/stat`, peak RSS is `VmHWM`.",
         "- **Client ceiling**: a kafka-python consumer (`make_consumer` defaults) reading the "
