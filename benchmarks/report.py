@@ -82,7 +82,7 @@ def markdown(result: dict[str, Any]) -> str:
         "(1 worker). "
         "Table rows/s is n/a when no record reached a `tables.*` topic (tables agents absent "
         "or no events). Worker CPU use is CPU-seconds ÷ wall-seconds from the first publish "
-        "to the last ledger record (summed over workers).",
+        "to the last ledger or table record (summed over workers).",
         "",
         "## Latency at half the one-worker maximum",
         "",
@@ -193,7 +193,8 @@ def method_section() -> list[str]:
         "the ledger records), i.e. the drain rate of a backlog, counted up to the last ledger "
         "or table record; if the workers kept up with "
         "the publisher, the first-to-last ledger rate is used instead (noted in the JSON). "
-        "CPU time is utime+stime from `/proc/<pid>/stat`, peak RSS is `VmHWM`.",
+        "CPU time is utime+stime from `/proc/<pid>/stat` from the first publish until the "
+        "tables settle, peak RSS is `VmHWM`.",
         "- **Client ceiling**: a kafka-python consumer (`make_consumer` defaults) reading the "
         "same `articles` topic from the beginning, counting records and bytes only.",
         "- **Extractor alone**: `pipeline.extract.extract` over the same articles, already "
