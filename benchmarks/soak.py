@@ -42,15 +42,16 @@ DOC = PROJECT_ROOT / "docs" / "soak.md"
 
 
 def consumer_lag(settings: Settings) -> int | None:
-    """End offsets of `articles` minus the worker group's committed offsets."""
-    topic = T.topic_name(settings, T.ARTICLES)
+    """Records the worker group has yet to commit, over every topic it reads (the articles
+    and the tables' internal topics alike)."""
     admin = make_admin(settings)
     consumer = make_consumer(settings)
     try:
         committed = admin.list_group_offsets(settings.app_id).get(settings.app_id, {})
-        parts = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in parts]
-        ends = consumer.end_offsets(tps)
+        articles = T.topic_name(settings, T.ARTICLES)
+        parts = consumer.partitions_for_topic(articles) or set()
+        tps = set(committed) | {TopicPartition(articles, p) for p in parts}
+        ends = consumer.end_offsets(list(tps))
         lag = 0
         for tp in tps:
             meta = committed.get(tp)
