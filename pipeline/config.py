@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     # Faust worker.
     app_id: str = "frontline"
     store: str = "rocksdb://"
+    # Faust's RocksDB defaults (64 MiB x 3 write buffers, 2 GiB block cache) are per table
+    # *and* per partition: dozens of stores would let RSS climb for a long time.
+    rocksdb_write_buffer_bytes: int = Field(default=4 * 1024 * 1024, ge=1024 * 1024)
+    rocksdb_block_cache_bytes: int = Field(default=8 * 1024 * 1024, ge=1024 * 1024)
     worker_datadir: Path | None = None
     web_host: str = "127.0.0.1"
     web_port: int = 6066
@@ -57,6 +61,18 @@ class Settings(BaseSettings):
     # Extraction.
     max_article_bytes: int = 1_000_000
     languages: list[str] = ["en"]  # article languages the extractor's lexicons cover
+
+    @property
+    def table_options(self) -> dict[str, int] | None:
+        """Store options for every Faust table, so memory stays bounded with many stores."""
+        if not self.store.startswith("rocksdb"):
+            return None
+        return {
+            "write_buffer_size": self.rocksdb_write_buffer_bytes,
+            "max_write_buffer_number": 2,
+            "block_cache_size": self.rocksdb_block_cache_bytes,
+            "block_cache_compressed_size": self.rocksdb_block_cache_bytes,
+        }
 
     @property
     def local_bootstrap(self) -> str:

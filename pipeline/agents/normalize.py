@@ -36,7 +36,11 @@ def register(rt: Runtime) -> None:
     stats = rt.stats
     # id -> body digest. `articles` is keyed by id, so each id's entry lives on its partition.
     digests = app.Table(
-        "article-digests", key_type=str, value_type=str, partitions=rt.settings.topic_partitions
+        "article-digests",
+        key_type=str,
+        value_type=str,
+        partitions=rt.settings.topic_partitions,
+        options=rt.settings.table_options,
     )
 
     @app.agent(articles, name="normalize", concurrency=1)

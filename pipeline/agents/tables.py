@@ -125,6 +125,7 @@ def register(rt: Runtime) -> None:
             key_type=str,  # json keys and values (faust picks json for str / None types)
             partitions=parts,
             help=help,
+            options=settings.table_options,
         )
 
     dedup_w = table("tables-dedup-withdrawal", "dedup registry of withdrawal events")
