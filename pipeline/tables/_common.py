@@ -9,7 +9,13 @@ from datetime import date, datetime
 from schemas.article import parse_published_at
 from schemas.common import ClaimStatus
 from schemas.events import TerritorialControlEvent, WithdrawalEvent
-from schemas.tables import MAX_EVIDENCE_CHARS, MAX_SOURCES, EvidenceRef, SourceTally
+from schemas.tables import (
+    MAX_EVIDENCE_CHARS,
+    MAX_HAPPENING_IDS,
+    MAX_SOURCES,
+    EvidenceRef,
+    SourceTally,
+)
 
 AnyEvent = WithdrawalEvent | TerritorialControlEvent
 Clock = Callable[[], datetime]  # returns a timezone-aware "now"; injected, never implicit
@@ -74,6 +80,16 @@ def remember(ids: list[str], new_id: str, cap: int) -> list[str]:
     """Append an id to a bounded most-recent list (oldest dropped first)."""
     out = [*ids, new_id]
     return out[-cap:] if len(out) > cap else out
+
+
+def count_happening(
+    happening_ids: list[str] | None, events: int, hid: str
+) -> tuple[list[str], int]:
+    """Remember a happening and count it once: (ids, distinct happenings)."""
+    ids = list(happening_ids or [])
+    if hid in ids:
+        return ids, events
+    return remember(ids, hid, MAX_HAPPENING_IDS), events + 1
 
 
 def add_source(tally: SourceTally, source: str | None) -> SourceTally:

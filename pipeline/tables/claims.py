@@ -16,6 +16,7 @@ from pipeline.tables._common import (
     NotApplicableError,
     add_source,
     clip,
+    count_happening,
     effective_date,
     remember,
 )
@@ -24,7 +25,6 @@ from schemas.events import TerritorialControlEvent
 from schemas.tables import (
     MAX_CLAIM_HISTORY,
     MAX_EVENT_IDS,
-    MAX_HAPPENING_IDS,
     ClaimRow,
     ShareClaim,
     SourceTally,
@@ -81,11 +81,9 @@ def apply(
     latest = claim if row is None or claim.key() > row.latest.key() else row.latest
     actor = event.actor if latest is claim else row.actor if row is not None else event.actor
 
-    happening_ids = list(row.happening_ids) if row is not None else []
-    events = row.events if row is not None else 0
-    if hid not in happening_ids:
-        events += 1
-        happening_ids = remember(happening_ids, hid, MAX_HAPPENING_IDS)
+    happening_ids, events = count_happening(
+        row.happening_ids if row is not None else None, row.events if row is not None else 0, hid
+    )
 
     return ClaimRow(
         actor_code=code,

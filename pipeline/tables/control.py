@@ -26,6 +26,7 @@ from pipeline.tables._common import (
     NotApplicableError,
     add_source,
     clip,
+    count_happening,
     effective_date,
     remember,
 )
@@ -36,7 +37,6 @@ from schemas.tables import (
     MAX_CONTROL_HISTORY,
     MAX_CONTROL_OBSERVATIONS,
     MAX_EVENT_IDS,
-    MAX_HAPPENING_IDS,
     ControlClaim,
     ControlObservation,
     ControlRow,
@@ -243,11 +243,9 @@ def apply(
     place = event.location if row is None or obs.key() >= latest_obs.key() else row.place
     first = min(day, row.first_event_date) if row is not None else day
     last = max(day, row.last_event_date) if row is not None else day
-    happening_ids = list(row.happening_ids) if row is not None else []
-    events = row.events if row is not None else 0
-    if hid not in happening_ids:
-        events += 1
-        happening_ids = remember(happening_ids, hid, MAX_HAPPENING_IDS)
+    happening_ids, events = count_happening(
+        row.happening_ids if row is not None else None, row.events if row is not None else 0, hid
+    )
 
     return ControlRow(
         place_key=key,

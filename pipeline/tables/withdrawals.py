@@ -19,6 +19,7 @@ from pipeline.tables._common import (
     AnyEvent,
     NotApplicableError,
     add_source,
+    count_happening,
     effective_date,
     evidence_ref,
     remember,
@@ -28,7 +29,6 @@ from schemas.events import WithdrawalEvent, WithdrawalStatus
 from schemas.tables import (
     MAX_COUNTRIES,
     MAX_EVENT_IDS,
-    MAX_HAPPENING_IDS,
     SlotRef,
     SourceTally,
     WithdrawalRow,
@@ -106,11 +106,9 @@ def apply(
     if country and country not in countries and len(countries) < MAX_COUNTRIES:
         countries = sorted([*countries, country])
 
-    happening_ids = list(row.happening_ids) if row is not None else []
-    events = row.events if row is not None else 0
-    if hid not in happening_ids:
-        events += 1
-        happening_ids = remember(happening_ids, hid, MAX_HAPPENING_IDS)
+    happening_ids, events = count_happening(
+        row.happening_ids if row is not None else None, row.events if row is not None else 0, hid
+    )
 
     common: dict[str, Any] = {
         "refs": refs,
