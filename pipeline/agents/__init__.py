@@ -14,10 +14,4 @@ AGENT_MODULES = ("normalize", "health", "tables", "readside", "map")
 
 def register_all(runtime: Runtime) -> None:
     for name in AGENT_MODULES:
-        try:
-            module = importlib.import_module(f"pipeline.agents.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"pipeline.agents.{name}":
-                continue  # not built yet
-            raise
-        module.register(runtime)
+        importlib.import_module(f"pipeline.agents.{name}").register(runtime)

@@ -23,7 +23,6 @@ COMMAND_MODULES = (
     "eval_cmd",
     "tables_cmd",
     "audit_cmd",
-    "serve_cmd",
 )
 
 
@@ -44,13 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"pipeline.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"pipeline.cli.{name}":
-                continue  # command not built yet
-            raise
-        module.register(sub)
+        importlib.import_module(f"pipeline.cli.{name}").register(sub)
     return parser
 
 
