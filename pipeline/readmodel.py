@@ -24,6 +24,7 @@ import orjson
 from pydantic import ValidationError
 
 from pipeline import topics as T
+from pipeline.tables import activity as A
 from pipeline.tables.control import state_as_of
 from pipeline.tables.query import (
     QueryError,
@@ -290,6 +291,9 @@ class ReadModel:
             return value
 
         spec = text("spec", _SPEC)
+        known = (A.CONTROL_ACTIVITY.name, A.WITHDRAWAL_ACTIVITY.name)
+        if spec is not None and spec not in known:
+            raise QueryError("spec", f"unknown window spec (known: {', '.join(known)})")
         group = text("group", _GROUP)
         since_raw = params.get("since")
         since = parse_day(since_raw, "since") if since_raw not in (None, "") else None

@@ -159,7 +159,14 @@ def test_activity_windows_open_and_final() -> None:
     assert all(not w["final"] for w in page["items"][1:])
     assert m.list_page("activity", {"closed": "true"})["total"] == 1
     assert m.list_page("activity", {"since": "2021-07-11"})["total"] == 29
-    for bad in ({"closed": "maybe"}, {"since": "x"}, {"spec": "a b"}, {"colour": "red"}):
+    bad_params = (
+        {"closed": "maybe"},
+        {"since": "x"},
+        {"spec": "a b"},
+        {"spec": "nope"},
+        {"x": "1"},
+    )
+    for bad in bad_params:
         with pytest.raises(QueryError):
             m.list_page("activity", bad)
 
