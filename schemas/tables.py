@@ -94,6 +94,8 @@ class ControlObservation(_Row):
     source: str | None = None
     published_at: str | None = None
     evidence_text: str = ""
+    # The actor holds or took only part of the place ("two of six districts").
+    partial: bool = False
 
     def key(self) -> tuple[date, int, str]:
         return (self.event_date, self.strength, self.event_id)
@@ -121,6 +123,9 @@ class ControlState(_Row):
     as_of: SlotRef  # key of the last observation folded into this state
     determining_event_id: str
     pending_claim: ControlClaim | None = None
+    # The contender holds part of the place; it stays the contender until someone else
+    # takes the whole place or the contender itself does.
+    partial_holder: bool = False
 
 
 class ControlTransition(_Row):

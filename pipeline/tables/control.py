@@ -82,6 +82,8 @@ def _observation(
         source=event.source,
         published_at=event.published_at,
         evidence_text=clip(event.evidence.text),
+        partial=event.place_count is not None
+        and event.change in (ControlChange.HOLD, ControlChange.GAIN),
     )
 
 
@@ -109,8 +111,28 @@ def _step(state: ControlState | None, obs: ControlObservation) -> ControlState:
             return state.model_copy(update={"as_of": as_of})
         return state.model_copy(update={"as_of": as_of, "pending_claim": claim})
 
+    if obs.partial:
+        # Holding part of a place does not make its holder the controller of the whole.
+        if state is not None and state.controller is not None:
+            if _code(state.controller) == obs.actor.code:
+                return state.model_copy(update={"as_of": as_of})
+            return state.model_copy(
+                update={"contender": obs.actor, "partial_holder": True, "as_of": as_of}
+            )
+        return ControlState(
+            status=ControlStatus.CONTESTED,
+            controller=obs.counter_actor,
+            contender=obs.actor,
+            claim_status=obs.claim_status,
+            since=obs.event_date,
+            as_of=as_of,
+            determining_event_id=obs.event_id,
+            partial_holder=True,
+        )
+
     controller: Actor | None
     contender: Actor | None
+    partial_holder = False
     if obs.change == ControlChange.CONTEST:
         status = ControlStatus.CONTESTED
         if state is not None and state.controller is not None:
@@ -122,6 +144,15 @@ def _step(state: ControlState | None, obs: ControlObservation) -> ControlState:
         status = ControlStatus.CLAIMED if weak else ControlStatus.CONTROLLED
         controller = obs.actor
         contender = None
+        # A partial holder stays the contender unless it now holds the place itself.
+        if (
+            state is not None
+            and state.partial_holder
+            and state.contender is not None
+            and state.contender.code != obs.actor.code
+        ):
+            contender = state.contender
+            partial_holder = True
 
     same = (
         state is not None
@@ -138,6 +169,7 @@ def _step(state: ControlState | None, obs: ControlObservation) -> ControlState:
         as_of=as_of,
         determining_event_id=obs.event_id,
         pending_claim=None,
+        partial_holder=partial_holder,
     )
 
 

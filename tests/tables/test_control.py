@@ -350,3 +350,50 @@ def test_many_permutations_reach_same_row_via_reduce(make):
     }
     assert len(rows) == 1
     assert reduce(lambda r, e: control.apply(r, e), events, None).reports == len(events)
+
+
+def test_a_partial_hold_makes_a_contender_not_a_controller(make):
+    """Insurgents holding two of six districts do not control the province; whoever is
+    handed the province controls it, with the partial holder kept as its contender."""
+    from datetime import date as _date
+
+    from pipeline.tables import control
+    from schemas import Actor, Evidence, Place, TerritorialControlEvent
+
+    kapisa = Place(name="Kapisa", kind="province", country="AFG", adm1="AF02")
+    taliban = Actor(name="Taliban", code="TALIBAN", kind="armed_group")
+    afg = Actor(name="Afghan forces", code="AFG-FORCES", kind="state_forces")
+
+    def ev(event_id, actor, change, claim, count=None):
+        return TerritorialControlEvent(
+            event_id=event_id,
+            article_id="a",
+            event_date=_date(2012, 11, 20),
+            actor=actor,
+            location=kapisa,
+            change=change,
+            claim_status=claim,
+            place_count=count,
+            evidence=Evidence(text="x", start=0, end=1),
+        )
+
+    hold = ev("p1", taliban, "hold", "reported", count=2)
+    handover = ev("h1", afg, "handover", "confirmed")
+    for order in ((hold, handover), (handover, hold)):
+        row = None
+        for e in order:
+            row = control.apply(row, e)
+        assert row.status.value == "controlled"
+        assert row.controller.code == "AFG-FORCES"
+        assert row.contender is not None and row.contender.code == "TALIBAN"
+    only_partial = control.apply(None, hold)
+    assert only_partial.status.value == "contested" and only_partial.controller is None
+    # Taking the whole province ends the partial holding.
+    whole = ev("g1", afg, "gain", "confirmed")
+    row = control.apply(control.apply(control.apply(None, hold), handover), whole)
+    assert row.contender is not None  # AFG-FORCES again: the partial holder is still there
+    taken = TerritorialControlEvent(
+        **{**ev("g2", taliban, "gain", "reported").model_dump(), "event_date": _date(2012, 12, 1)}
+    )
+    row = control.apply(row, taken)
+    assert row.controller.code == "TALIBAN" and row.contender is None
