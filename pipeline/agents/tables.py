@@ -297,9 +297,11 @@ def register(rt: Runtime) -> None:
         new = W.apply(row, ev, happening_id=decision.happening_id)
         if new is not row:
             withdrawals[key] = _dump(new)
-            await publish("withdrawals", key, _bytes(new), msg)
+        # Published even when nothing changed: a replay after a crash may follow a run that
+        # died between the table write and this send (the audit caught exactly that).
+        await publish("withdrawals", key, _bytes(new), msg)
         group = A.withdrawal_group(ev)
-        if group is not None and decision.outcome is not DedupOutcome.REPLAY:
+        if group is not None:  # replays too: observe() counts an event id once
             await observe(
                 activity_w,
                 A.WITHDRAWAL_ACTIVITY,
@@ -337,9 +339,9 @@ def register(rt: Runtime) -> None:
             new = K.apply(row, ev, happening_id=decision.happening_id)
             if new is not row:
                 control[key] = _dump(new)
-                await publish("control", key, _bytes(new), msg)
+            await publish("control", key, _bytes(new), msg)  # also on replays, see above
             group = A.territorial_group(ev)
-            if group is not None and decision.outcome is not DedupOutcome.REPLAY:
+            if group is not None:
                 await by_group.send(key=group.encode(), value=forwarded, headers=headers)
         if C.accepts(ev):
             await by_actor.send(key=C.table_key(ev).encode(), value=forwarded, headers=headers)
@@ -366,7 +368,7 @@ def register(rt: Runtime) -> None:
         new = C.apply(row, ev, happening_id=happening_id)
         if new is not row:
             claims[key] = _dump(new)
-            await publish("claims", key, _bytes(new), msg)
+        await publish("claims", key, _bytes(new), msg)  # also on replays, see above
 
     async def on_activity(msg: Any) -> None:
         item = unwrap(msg)
