@@ -151,6 +151,9 @@ def parse_article(
             "MarkupBody",
             f"{share:.0%} of the body is HTML/XML markup; publish the article's plain text",
         )
+    if article.published_at is None:
+        # The extractor may still find a dateline; ingestion time is the last resort.
+        article = article.model_copy(update={"ingested_at": received_at})
     return article
 
 
@@ -188,9 +191,6 @@ def normalize(
                     f"id {article_id!r} was already used for a different article body; "
                     "give each article its own id (or omit it to derive one)",
                 )
-        if article.published_at is None:
-            # The extractor may still find a dateline; ingestion time is the last resort.
-            article = article.model_copy(update={"ingested_at": received_at})
         try:
             events = extractor(article)
         except Exception as exc:

@@ -130,3 +130,16 @@ def test_republishing_is_harmless_but_reusing_an_id_for_new_text_is_rejected() -
         seen_digest=seen.get,
     )
     assert other.rejection is not None and other.rejection.error_class == "DuplicateId"
+
+
+def test_an_undated_article_gets_the_ingestion_time_as_its_last_resort_reference() -> None:
+    seen: list[Article] = []
+
+    def capture(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
+        seen.append(article)
+        return []
+
+    run(b'{"body": "no date here"}', extractor=capture)
+    run(b'{"body": "dated", "published_at": "2021-07-12"}', extractor=capture)
+    assert seen[0].ingested_at == NOW
+    assert seen[1].ingested_at is None  # published_at is the reference
