@@ -482,7 +482,7 @@ def start_broker(args: argparse.Namespace, workdir: Path, cleanup: Cleanup) -> s
         kafka = LocalKafka(
             kafka_home=PROJECT_ROOT / "infra" / "kafka",
             state_dir=workdir / f"kafka-{attempt}",
-            base_port=free_port_block(2, start=39092 + 2 * random.randrange(0, 2000)),
+            base_port=free_port_block(2, start=20092 + 2 * random.randrange(0, 1000)),
             heap=Settings().local_kafka_heap,
         )
         cleanup.push("broker", kafka.stop)

@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         kafka = LocalKafka(
             kafka_home=PROJECT_ROOT / "infra" / "kafka",
             state_dir=workdir / "kafka",
-            base_port=free_port_block(2, start=47092),
+            base_port=free_port_block(2, start=27092),
         )
         kafka.start()
         cleanup.push("kafka", kafka.stop)

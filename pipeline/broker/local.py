@@ -365,11 +365,24 @@ def _tail(path: Path, chars: int = 3000) -> str:
         return ""
 
 
+def _bindable(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
 def free_port_block(size: int, start: int = 19092, host: str = "127.0.0.1") -> int:
-    """The first base port from `start` whose `size` consecutive ports are all free."""
+    """The first base port from `start` whose `size` consecutive ports can all be bound.
+
+    Pick `start` below the kernel's ephemeral range (32768 and up on Linux by default):
+    there, outgoing connections can take a port between this check and the broker's bind.
+    """
     port = start
     while port < 65000:
-        if not any(_port_open(host, p) for p in range(port, port + size)):
+        if all(_bindable(host, p) for p in range(port, port + size)):
             return port
         port += size
     raise BrokerError("no free block of ports on loopback")

@@ -115,7 +115,7 @@ def test_worker_reconnects_after_the_broker_restarts(
     kafka = LocalKafka(
         kafka_home=PROJECT_ROOT / "infra" / "kafka",
         state_dir=tmp_path / "kafka",
-        base_port=free_port_block(2, start=39092),
+        base_port=free_port_block(2, start=23092),
     )
     kafka.start()
     try:
@@ -180,7 +180,7 @@ def test_three_broker_cluster_survives_losing_a_broker(
     kafka = LocalKafka(
         kafka_home=PROJECT_ROOT / "infra" / "kafka",
         state_dir=tmp_path / "cluster",
-        base_port=free_port_block(6, start=59092),
+        base_port=free_port_block(6, start=26092),
         nodes=3,
         heap="384m",
     )

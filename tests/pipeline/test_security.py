@@ -24,7 +24,7 @@ USER, PASSWORD = "frontline", "s3cret-for-tests"
 @pytest.fixture(scope="module")
 def sasl_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A broker whose client listener requires SASL/PLAIN."""
-    b = free_port_block(3, start=49092)
+    b = free_port_block(3, start=25092)
     jaas = (
         "org.apache.kafka.common.security.plain.PlainLoginModule required "
         f'user_{USER}="{PASSWORD}";'
