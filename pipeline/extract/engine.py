@@ -1598,28 +1598,13 @@ def assemble(
                 if c.event_date is None and g.event_date is not None:
                     c.event_date = g.event_date
     events: list[WithdrawalEvent | TerritorialControlEvent] = []
-    aid = article.article_id
-    pub = article.published_at.isoformat() if article.published_at else None
     for key in order:
         c = groups[key]
         assert c.actor is not None
-        ev_date, prec = _date_fields(ctx, c)
-        a, b = ctx.sents[c.sent_idx]
         slots = sum(x is not None for x in (c.troops, c.remaining, c.percent, c.deadline))
         events.append(
             WithdrawalEvent(
-                event_id=_event_id(aid, "withdrawal", c.actor.code, _loc_key(c.place)),
-                article_id=aid,
-                source=article.source,
-                published_at=pub,
-                date_basis=ctx.basis,  # type: ignore[arg-type,unused-ignore]
-                event_date=ev_date,
-                date_precision=prec,  # type: ignore[arg-type,unused-ignore]
-                actor=_actor_model(c.actor),
-                location=c.place,
-                claim_status=c.claim,  # type: ignore[arg-type,unused-ignore]
-                claimant=_actor_model(c.claimant) if c.claimant else None,
-                evidence=Evidence(text=ctx.body[a:b], start=a, end=b),
+                **_common_fields(ctx, article, c, "withdrawal"),
                 confidence=round(
                     min(0.95, 0.6 + 0.07 * slots + (0.05 if c.explicit_place else 0)), 2
                 ),
@@ -1668,22 +1653,9 @@ def assemble(
     for key in torder:
         c = tgroups[key]
         assert c.actor is not None
-        ev_date, prec = _date_fields(ctx, c)
-        a, b = ctx.sents[c.sent_idx]
         events.append(
             TerritorialControlEvent(
-                event_id=_event_id(aid, "territorial_control", c.actor.code, _loc_key(c.place)),
-                article_id=aid,
-                source=article.source,
-                published_at=pub,
-                date_basis=ctx.basis,  # type: ignore[arg-type,unused-ignore]
-                event_date=ev_date,
-                date_precision=prec,  # type: ignore[arg-type,unused-ignore]
-                actor=_actor_model(c.actor),
-                location=c.place,
-                claim_status=c.claim,  # type: ignore[arg-type,unused-ignore]
-                claimant=_actor_model(c.claimant) if c.claimant else None,
-                evidence=Evidence(text=ctx.body[a:b], start=a, end=b),
+                **_common_fields(ctx, article, c, "territorial_control"),
                 confidence=round(
                     0.55
                     if c.vague
@@ -1703,6 +1675,28 @@ def assemble(
         )
     _ = k
     return events
+
+
+def _common_fields(ctx: Ctx, article: Article, c: Cand, etype: str) -> dict[str, Any]:
+    """The fields every event shares: id, provenance, date, actor, place, claim, evidence."""
+    assert c.actor is not None
+    ev_date, prec = _date_fields(ctx, c)
+    a, b = ctx.sents[c.sent_idx]
+    aid = article.article_id
+    return {
+        "event_id": _event_id(aid, etype, c.actor.code, _loc_key(c.place)),
+        "article_id": aid,
+        "source": article.source,
+        "published_at": article.published_at.isoformat() if article.published_at else None,
+        "date_basis": ctx.basis,
+        "event_date": ev_date,
+        "date_precision": prec,
+        "actor": _actor_model(c.actor),
+        "location": c.place,
+        "claim_status": c.claim,
+        "claimant": _actor_model(c.claimant) if c.claimant else None,
+        "evidence": Evidence(text=ctx.body[a:b], start=a, end=b),
+    }
 
 
 def _merge_w(x: Cand, y: Cand) -> Cand:
