@@ -6,6 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from pipeline import topics as T
+from pipeline.agents.durability import drain
 from pipeline.extract import extract
 from pipeline.normalize import RejectedArticle, dlq_headers, ledger_record, normalize
 
@@ -65,6 +66,7 @@ def register(rt: Runtime) -> None:
                 )
                 await dlq.send(key=msg.key, value=msg.value, headers=headers)
                 stats["dlq"] += 1
+            await drain(app)  # the digest table write reaches Kafka before the ack
 
     async def _process(msg: Any, now: Any) -> None:
         outcome = normalize(

@@ -40,6 +40,7 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from pipeline import topics as T
+from pipeline.agents.durability import drain
 from pipeline.readmodel import EVENT_TIME_HEADER
 from pipeline.tables import UndatedEventError
 from pipeline.tables import activity as A
@@ -396,6 +397,7 @@ def register(rt: Runtime) -> None:
             failed(msg, exc, "undated")
         except Exception as exc:
             failed(msg, exc)
+        await drain(app)  # this event's table writes reach Kafka before it can be committed
 
     # concurrency=1: higher values can commit past in-flight messages (faust #606).
     @app.agent(events_w, name="tables-withdrawals", concurrency=1)
