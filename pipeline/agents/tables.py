@@ -399,14 +399,23 @@ def register(rt: Runtime) -> None:
             failed(msg, exc)
         await drain(app)  # this event's table writes reach Kafka before it can be committed
 
-    def run_agent(topic: Any, name: str, handler: Any) -> None:
-        # concurrency=1: higher values can commit past in-flight messages (faust #606).
-        @app.agent(topic, name=name, concurrency=1)
-        async def agent(stream: Any) -> None:
-            async for event in stream.events():
-                await guarded(handler, event.message)
+    # concurrency=1: higher values can commit past in-flight messages (faust #606).
+    @app.agent(events_w, name="tables-withdrawals", concurrency=1)
+    async def withdrawals_agent(stream: Any) -> None:
+        async for event in stream.events():
+            await guarded(on_withdrawal, event.message)
 
-    run_agent(events_w, "tables-withdrawals", on_withdrawal)
-    run_agent(events_c, "tables-control", on_control)
-    run_agent(by_actor, "tables-claims", on_claim)
-    run_agent(by_group, "tables-activity", on_activity)
+    @app.agent(events_c, name="tables-control", concurrency=1)
+    async def control_agent(stream: Any) -> None:
+        async for event in stream.events():
+            await guarded(on_control, event.message)
+
+    @app.agent(by_actor, name="tables-claims", concurrency=1)
+    async def claims_agent(stream: Any) -> None:
+        async for event in stream.events():
+            await guarded(on_claim, event.message)
+
+    @app.agent(by_group, name="tables-activity", concurrency=1)
+    async def activity_agent(stream: Any) -> None:
+        async for event in stream.events():
+            await guarded(on_activity, event.message)
