@@ -19,6 +19,7 @@ from pipeline.broker.local import LocalKafka, free_port_block
 from pipeline.config import PROJECT_ROOT, Settings, settings_env
 
 SHARED = PROJECT_ROOT.parent / "shared"
+CLOSE_STDIN = ["/bin/sh", "-c", 'exec "$@" <&-', "sh"]  # runs the rest with fd 0 closed
 
 
 def _free_port() -> int:
@@ -79,8 +80,9 @@ class WorkerProcess:
         self.log_path = log_path
         env = {**os.environ, **settings_env(settings), "PYTHONUNBUFFERED": "1"}
         self._log = log_path.open("wb")
+        # stdin closed, as CI and some supervisors start processes: the worker must cope.
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.cli", "worker", "-l", "warn"],
+            [*CLOSE_STDIN, sys.executable, "-m", "pipeline.cli", "worker", "-l", "warn"],
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -47,7 +48,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def reserve_standard_fds() -> None:
+    """Put /dev/null on any of descriptors 0-2 the parent left closed.
+
+    Otherwise the next descriptor opened takes the number: a worker started with stdin
+    closed (as CI starts its jobs) had its event loop's epoll on fd 0, and shut itself down
+    mid-stream, leaving its tables short (`test_worker_started_with_stdin_closed_finishes`).
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    if sys.stdin is None:
+        sys.stdin = open(0, closefd=False)  # noqa: SIM115 - lives as long as the process
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    reserve_standard_fds()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
