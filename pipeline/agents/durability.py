@@ -5,8 +5,8 @@ Table changelog records go through Faust's ProducerBuffer (`send_soon`). On comm
 records still in the buffer are lost if the worker dies next, while their input is already
 committed. Found by `frontline audit` in the SIGKILL test (table rows a report short).
 
-Agents call `drain()` after each event, before the stream acks it: everything the event wrote
-is then in aiokafka, whose flush Faust does await before committing.
+Agents call `drain()` after each event (or batch), before the stream acks it: everything it
+wrote is then in aiokafka, whose flush Faust does await before committing.
 """
 
 from __future__ import annotations
@@ -22,5 +22,15 @@ async def drain(app: Any, *, timeout: float = 30.0) -> None:
         return
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while buffer.size and loop.time() < deadline:
-        await asyncio.sleep(0.0005)
+    # The buffer's sender task sets `message_sent` after each record. No await between the
+    # size check and clear(), so a record sent in between cannot be missed. (Polling with
+    # short sleeps instead cost up to a timer tick per event.)
+    while buffer.size:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            return
+        buffer.message_sent.clear()
+        try:
+            await asyncio.wait_for(buffer.message_sent.wait(), timeout=min(remaining, 0.1))
+        except TimeoutError:
+            continue
