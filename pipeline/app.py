@@ -73,6 +73,8 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Runt
         topic_allow_declare=True,
         consumer_auto_offset_reset="earliest",
         producer_acks=-1 if settings.producer_acks == "all" else int(settings.producer_acks),
+        broker_session_timeout=settings.broker_session_timeout,
+        broker_heartbeat_interval=settings.broker_heartbeat_interval,
         broker_commit_every=settings.broker_commit_every,
         broker_commit_interval=settings.broker_commit_interval,
         stream_buffer_maxsize=settings.stream_buffer_maxsize,

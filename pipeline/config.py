@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     worker_datadir: Path | None = None
     web_host: str = "127.0.0.1"
     web_port: int = 6066
+    # A worker that dies without leaving its group holds its partitions until this session
+    # expires (Faust's default is 60 s); heartbeats go every `broker_heartbeat_interval`.
+    broker_session_timeout: float = Field(default=30.0, ge=6.0, le=300.0)
+    broker_heartbeat_interval: float = Field(default=3.0, gt=0.0, le=60.0)
     broker_commit_every: int = 500
     broker_commit_interval: float = 1.0
     stream_buffer_maxsize: int = 4096
@@ -57,6 +61,10 @@ class Settings(BaseSettings):
     # Faust sends each record as its own request without a linger; batching for a few
     # milliseconds cut worker CPU per article by 9-18% in benchmarks/tune.py.
     producer_linger_ms: int = Field(default=10, ge=0, le=1000)
+    # Table agents handle events in batches and write each touched key once per batch:
+    # at most this many events, waiting at most this long for a batch to fill.
+    table_batch_size: int = Field(default=500, ge=1, le=100_000)
+    table_batch_ms: int = Field(default=20, ge=1, le=10_000)
 
     # Extraction.
     max_article_bytes: int = 1_000_000

@@ -65,6 +65,7 @@ def make_settings(kafka_bootstrap: str, tmp_path: Path) -> Callable[..., Setting
             "web_port": _free_port(),
             "topic_partitions": 2,
             "store": "memory://",
+            "broker_session_timeout": 15.0,  # a SIGKILLed worker's partitions move sooner
         }
         base.update(overrides)
         return Settings(**base)  # type: ignore[arg-type]
@@ -82,7 +83,7 @@ class WorkerProcess:
         self._log = log_path.open("wb")
         # stdin closed, as CI and some supervisors start processes: the worker must cope.
         self.proc = subprocess.Popen(
-            [*CLOSE_STDIN, sys.executable, "-m", "pipeline.cli", "worker", "-l", "warn"],
+            [*CLOSE_STDIN, sys.executable, "-m", "pipeline.cli", "worker", "-l", "info"],
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -110,6 +111,16 @@ class WorkerProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
 
+    def describe(self) -> str:
+        """Health counters and the log's tail, for a failing test's message."""
+        state = "running" if self.proc.poll() is None else f"exited {self.proc.returncode}"
+        try:
+            with urllib.request.urlopen(self.url + "/health", timeout=2) as resp:
+                health = resp.read().decode(errors="replace")[:3000]
+        except OSError as exc:
+            health = f"(no /health: {exc})"
+        return f"--- worker {self.log_path.name} ({state})\n{health}\n{self.log()[-2500:]}"
+
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
@@ -121,6 +132,13 @@ class WorkerProcess:
         self._log.close()
 
 
+LIVE_WORKERS: list[WorkerProcess] = []
+
+
+def describe_workers() -> str:
+    return "\n".join(w.describe() for w in LIVE_WORKERS)
+
+
 @pytest.fixture
 def start_worker(tmp_path: Path) -> Iterator[Callable[[Settings], WorkerProcess]]:
     workers: list[WorkerProcess] = []
@@ -129,9 +147,11 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[[Settings], WorkerProcess]
         ensure_topics(settings)
         w = WorkerProcess(settings, tmp_path / f"worker-{len(workers)}.log")
         workers.append(w)
+        LIVE_WORKERS.append(w)
         w.wait_ready()
         return w
 
     yield start
     for w in workers:
         w.stop()
+        LIVE_WORKERS.remove(w)

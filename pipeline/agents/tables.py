@@ -28,6 +28,10 @@ Every row change is also sent, keyed by the row key, to the compacted topic of i
 (`tables.control`, `tables.withdrawals`, `tables.claims`, `tables.activity`); a window that
 closes is sent as its final `ClosedWindowRecord`. A failing event is logged and counted
 (`stats["tables"]`), never allowed to kill the agent. Agents keep concurrency=1.
+
+Agents take events in batches (`take_events`, acked after the batch): reads and writes go
+through a `WriteBehind`, so each key is written and each row published once per batch, with
+its final value (`table_batch_size`, `table_batch_ms`).
 """
 
 from __future__ import annotations
@@ -37,10 +41,11 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from pipeline import topics as T
 from pipeline.agents.durability import drain
+from pipeline.agents.writebehind import WriteBehind
 from pipeline.readmodel import EVENT_TIME_HEADER
 from pipeline.tables import UndatedEventError
 from pipeline.tables import activity as A
@@ -67,14 +72,6 @@ log = logging.getLogger(__name__)
 
 WATERMARK_PREFIX = "~watermark"
 MAX_ERRORS_KEPT = 20
-
-
-def _dump(model: BaseModel) -> dict[str, Any]:
-    return model.model_dump(mode="json")
-
-
-def _bytes(model: BaseModel) -> bytes:
-    return orjson.dumps(model.model_dump(mode="json"))
 
 
 def watermark_key(spec: A.WindowSpec, group: str) -> str:
@@ -175,27 +172,37 @@ def register(rt: Runtime) -> None:
         ms = int(ts * 1000) if ts else int(rt.clock().timestamp() * 1000)
         return str(ms).encode()
 
-    async def publish(name: str, key: str, value: bytes | None, msg: Any) -> None:
-        await out[name].send(
-            key=key.encode(), value=value, headers=[(EVENT_TIME_HEADER, event_ms(msg))]
-        )
-        stats["rows_written"] += 1
-        stats["last_table_update_at"] = rt.clock().isoformat()
+    async def flush(wb: WriteBehind) -> None:
+        """The batch's table writes, then its rows, then wait until all reached aiokafka."""
+        wb.flush_tables()
+        rows = wb.rows()
+        for name, key, value, event in rows:
+            await out[name].send(
+                key=key.encode(),
+                value=value,
+                headers=[(EVENT_TIME_HEADER, event_ms(event.message))],
+            )
+        if rows:
+            stats["rows_written"] += len(rows)
+            stats["last_table_update_at"] = rt.clock().isoformat()
+        await drain(app)  # the batch's writes reach Kafka before its events are acked
 
-    def register_dedup(tbl: Any, ev: WithdrawalEvent | TerritorialControlEvent) -> DedupDecision:
+    def register_dedup(
+        wb: WriteBehind, tbl: Any, ev: WithdrawalEvent | TerritorialControlEvent
+    ) -> DedupDecision:
         key = D.dedup_key(ev)
-        raw = tbl.get(key)
-        entry = DedupEntry.model_validate(raw) if raw is not None else None
+        entry = wb.get(tbl, key, DedupEntry.model_validate)
         new_entry, decision = D.register(entry, ev)
         if new_entry is not entry:
-            tbl[key] = _dump(new_entry)
+            wb.set(tbl, key, new_entry)
         if decision.outcome is DedupOutcome.REPLAY:
             stats["replays"] += 1
         elif decision.outcome is DedupOutcome.DUPLICATE:
             stats["duplicates"] += 1
         return decision
 
-    async def observe(
+    def observe(
+        wb: WriteBehind,
         tbl: Any,
         spec: A.WindowSpec,
         msg: Any,
@@ -207,7 +214,7 @@ def register(rt: Runtime) -> None:
         country: str | None,
     ) -> None:
         wm_key = watermark_key(spec, group)
-        meta: dict[str, Any] = tbl.get(wm_key) or {
+        meta: dict[str, Any] = wb.get(tbl, wm_key) or {
             "spec": spec.name,
             "partition": msg.partition,
             "watermark": None,
@@ -223,9 +230,9 @@ def register(rt: Runtime) -> None:
         own = [A.window_key(spec.name, group, s) for s in A.window_starts(spec, event_date)]
         windows = {}
         for key in needed_windows(spec, index, own, after):
-            raw = tbl.get(key)
-            if raw is not None:
-                windows[key] = ActivityWindowRow.model_validate(raw)
+            row = wb.get(tbl, key, ActivityWindowRow.model_validate)
+            if row is not None:
+                windows[key] = row
         state = ActivityState(
             spec=spec.name,
             partition=msg.partition,
@@ -249,28 +256,31 @@ def register(rt: Runtime) -> None:
         new = result.state
         for key in result.updated:
             row = new.windows[key]
-            tbl[key] = _dump(row)
+            wb.set(tbl, key, row)
             index[key] = row.closed
             if not row.closed:
-                await publish("activity", key, _bytes(row), msg)
+                wb.publish("activity", key, row)
         for record in result.closed:
             key = A.window_key(spec.name, record.group, record.window_start)
-            await publish("activity", key, _bytes(record), msg)
+            wb.publish("activity", key, record)
             stats["windows_closed"] += 1
         for key in result.purged:
-            if tbl.get(key) is not None:
-                del tbl[key]
+            wb.set(tbl, key, None)
             index.pop(key, None)
-        tbl[wm_key] = {
-            "spec": spec.name,
-            "partition": msg.partition,
-            "watermark": new.watermark.isoformat() if new.watermark else None,
-            "windows": index,
-            "dropped_late_events": new.dropped_late_events,
-            "dropped_late_updates": new.dropped_late_updates,
-            "rejected_future": new.rejected_future,
-            "closed_emitted": new.closed_emitted,
-        }
+        wb.set(
+            tbl,
+            wm_key,
+            {
+                "spec": spec.name,
+                "partition": msg.partition,
+                "watermark": new.watermark.isoformat() if new.watermark else None,
+                "windows": index,
+                "dropped_late_events": new.dropped_late_events,
+                "dropped_late_updates": new.dropped_late_updates,
+                "rejected_future": new.rejected_future,
+                "closed_emitted": new.closed_emitted,
+            },
+        )
 
     def parse(msg: Any) -> WithdrawalEvent | TerritorialControlEvent | None:
         try:
@@ -284,26 +294,26 @@ def register(rt: Runtime) -> None:
         stats["last_event_at"] = rt.clock().isoformat()
 
     # -- withdrawals --------------------------------------------------------------------
-    async def on_withdrawal(msg: Any) -> None:
+    async def on_withdrawal(msg: Any, wb: WriteBehind) -> None:
         ev = parse(msg)
         if ev is None:
             return
         if not isinstance(ev, WithdrawalEvent):
             failed(msg, TypeError(f"{ev.event_type} event on the withdrawal topic"), "invalid")
             return
-        decision = register_dedup(dedup_w, ev)
+        decision = register_dedup(wb, dedup_w, ev)
         key = W.table_key(ev)
-        raw = withdrawals.get(key)
-        row = WithdrawalRow.model_validate(raw) if raw is not None else None
+        row = wb.get(withdrawals, key, WithdrawalRow.model_validate)
         new = W.apply(row, ev, happening_id=decision.happening_id)
         if new is not row:
-            withdrawals[key] = _dump(new)
+            wb.set(withdrawals, key, new)
         # Published even when nothing changed: a replay after a crash may follow a run that
         # died between the table write and this send (the audit caught exactly that).
-        await publish("withdrawals", key, _bytes(new), msg)
+        wb.publish("withdrawals", key, new)
         group = A.withdrawal_group(ev)
         if group is not None:  # replays too: observe() counts an event id once
-            await observe(
+            observe(
+                wb,
                 activity_w,
                 A.WITHDRAWAL_ACTIVITY,
                 msg,
@@ -316,14 +326,14 @@ def register(rt: Runtime) -> None:
         done(msg)
 
     # -- territorial control ------------------------------------------------------------
-    async def on_control(msg: Any) -> None:
+    async def on_control(msg: Any, wb: WriteBehind) -> None:
         ev = parse(msg)
         if ev is None:
             return
         if not isinstance(ev, TerritorialControlEvent):
             failed(msg, TypeError(f"{ev.event_type} event on the control topic"), "invalid")
             return
-        decision = register_dedup(dedup_c, ev)
+        decision = register_dedup(wb, dedup_c, ev)
         forwarded = orjson.dumps(
             {
                 "event": ev.model_dump(mode="json"),
@@ -335,12 +345,11 @@ def register(rt: Runtime) -> None:
         headers = [(EVENT_TIME_HEADER, event_ms(msg))]
         if K.accepts(ev):
             key = K.table_key(ev)
-            raw = control.get(key)
-            row = ControlRow.model_validate(raw) if raw is not None else None
+            row = wb.get(control, key, ControlRow.model_validate)
             new = K.apply(row, ev, happening_id=decision.happening_id)
             if new is not row:
-                control[key] = _dump(new)
-            await publish("control", key, _bytes(new), msg)  # also on replays, see above
+                wb.set(control, key, new)
+            wb.publish("control", key, new)  # also on replays, see above
             group = A.territorial_group(ev)
             if group is not None:
                 await by_group.send(key=group.encode(), value=forwarded, headers=headers)
@@ -358,20 +367,19 @@ def register(rt: Runtime) -> None:
             failed(msg, exc, "invalid")
             return None
 
-    async def on_claim(msg: Any) -> None:
+    async def on_claim(msg: Any, wb: WriteBehind) -> None:
         item = unwrap(msg)
         if item is None:
             return
         ev, happening_id, _ = item
         key = C.table_key(ev)
-        raw = claims.get(key)
-        row = ClaimRow.model_validate(raw) if raw is not None else None
+        row = wb.get(claims, key, ClaimRow.model_validate)
         new = C.apply(row, ev, happening_id=happening_id)
         if new is not row:
-            claims[key] = _dump(new)
-        await publish("claims", key, _bytes(new), msg)  # also on replays, see above
+            wb.set(claims, key, new)
+        wb.publish("claims", key, new)  # also on replays, see above
 
-    async def on_activity(msg: Any) -> None:
+    async def on_activity(msg: Any, wb: WriteBehind) -> None:
         item = unwrap(msg)
         if item is None:
             return
@@ -379,7 +387,8 @@ def register(rt: Runtime) -> None:
         group = A.territorial_group(ev)
         if group is None:
             return
-        await observe(
+        observe(
+            wb,
             activity_c,
             A.CONTROL_ACTIVITY,
             msg,
@@ -390,32 +399,40 @@ def register(rt: Runtime) -> None:
             country=ev.location.country if ev.location is not None else None,
         )
 
-    async def guarded(handler: Any, msg: Any) -> None:
+    async def guarded(handler: Any, msg: Any, wb: WriteBehind) -> None:
         try:
-            await handler(msg)
+            await handler(msg, wb)
         except UndatedEventError as exc:
             failed(msg, exc, "undated")
         except Exception as exc:
             failed(msg, exc)
-        await drain(app)  # this event's table writes reach Kafka before it can be committed
 
-    # concurrency=1: higher values can commit past in-flight messages (faust #606).
+    batch_size = settings.table_batch_size
+    batch_within = settings.table_batch_ms / 1000.0
+
+    async def run(stream: Any, handler: Any) -> None:
+        # take_events acks a batch only after this body is done with it (flush included).
+        async for events in stream.take_events(batch_size, within=batch_within):
+            wb = WriteBehind()
+            for event in events:
+                wb.event = event
+                await guarded(handler, event.message, wb)
+            await flush(wb)
+
+    # concurrency=1: higher values can commit past in-flight messages (faust #606). Four
+    # named functions: Faust tells agents apart by their function.
     @app.agent(events_w, name="tables-withdrawals", concurrency=1)
     async def withdrawals_agent(stream: Any) -> None:
-        async for event in stream.events():
-            await guarded(on_withdrawal, event.message)
+        await run(stream, on_withdrawal)
 
     @app.agent(events_c, name="tables-control", concurrency=1)
     async def control_agent(stream: Any) -> None:
-        async for event in stream.events():
-            await guarded(on_control, event.message)
+        await run(stream, on_control)
 
     @app.agent(by_actor, name="tables-claims", concurrency=1)
     async def claims_agent(stream: Any) -> None:
-        async for event in stream.events():
-            await guarded(on_claim, event.message)
+        await run(stream, on_claim)
 
     @app.agent(by_group, name="tables-activity", concurrency=1)
     async def activity_agent(stream: Any) -> None:
-        async for event in stream.events():
-            await guarded(on_activity, event.message)
+        await run(stream, on_activity)

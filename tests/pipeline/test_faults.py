@@ -14,7 +14,7 @@ from pipeline.cli.audit_cmd import run_audit
 from pipeline.client import FrontlineClient
 from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.inputs import iter_path
-from tests.conftest import SHARED, WorkerProcess, _free_port
+from tests.conftest import SHARED, WorkerProcess, _free_port, describe_workers
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +42,7 @@ def wait_ledger(client: FrontlineClient, n: int, timeout: float) -> None:
         if len({r.value["article_id"] for r in client.stream("ledger") if r.value}) >= n:
             return
         time.sleep(0.5)
-    raise AssertionError(f"ledger did not reach {n} articles in {timeout}s")
+    raise AssertionError(f"ledger did not reach {n} articles in {timeout}s\n{describe_workers()}")
 
 
 def wait_audit_clean(client: FrontlineClient, timeout: float = 120) -> dict[str, object]:
@@ -53,7 +53,7 @@ def wait_audit_clean(client: FrontlineClient, timeout: float = 120) -> dict[str,
         if code == 0:
             return data
         if time.monotonic() > deadline:
-            raise AssertionError(text)
+            raise AssertionError(f"{text}\n{describe_workers()}")
         time.sleep(2)
 
 
@@ -99,7 +99,7 @@ def test_sigkill_mid_stream_then_restart_loses_nothing(
     assert processed_before < 5000, "the kill must land mid-stream"
 
     start_worker(settings)
-    wait_ledger(client, 5000, timeout=180)
+    wait_ledger(client, 5000, timeout=240)
     data = wait_audit_clean(client)
     partitions = data["partitions"]
     assert isinstance(partitions, list)
