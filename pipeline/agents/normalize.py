@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline import topics as T
 from pipeline.agents.durability import drain
+from pipeline.agents.output import Output
 from pipeline.extract import extract
 from pipeline.normalize import RejectedArticle, dlq_headers, ledger_record, normalize
 
@@ -26,15 +27,16 @@ def _headers(raw: Any) -> list[tuple[str, bytes]]:
 def register(rt: Runtime) -> None:
     app = rt.app
     articles = rt.topics[T.ARTICLES]
-    dlq = rt.topics[T.DLQ]
-    ledger = rt.topics[T.LEDGER]
+    dlq = T.topic_name(rt.settings, T.DLQ)
+    ledger = T.topic_name(rt.settings, T.LEDGER)
     out = {
-        "withdrawal": rt.topics[T.EVENTS_WITHDRAWAL],
-        "territorial_control": rt.topics[T.EVENTS_CONTROL],
+        "withdrawal": T.topic_name(rt.settings, T.EVENTS_WITHDRAWAL),
+        "territorial_control": T.topic_name(rt.settings, T.EVENTS_CONTROL),
     }
     max_bytes = rt.settings.max_article_bytes
     languages = frozenset(lang.lower() for lang in rt.settings.languages)
     stats = rt.stats
+    output = Output(app, stats)
     # id -> body digest. `articles` is keyed by id, so each id's entry lives on its partition.
     digests = app.Table(
         "article-digests",
@@ -64,28 +66,36 @@ def register(rt: Runtime) -> None:
                     partition=msg.partition,
                     offset=msg.offset,
                 )
-                await dlq.send(key=msg.key, value=msg.value, headers=headers)
+                await output.send(dlq, msg.key, msg.value, headers)
                 stats["dlq"] += 1
             await drain(app)  # the digest table write reaches Kafka before the ack
 
     async def _process(msg: Any, now: Any) -> None:
+        looked_up: dict[str, str | None] = {}
+
+        def seen_digest(article_id: str) -> str | None:
+            looked_up[article_id] = digests.get(article_id)
+            return looked_up[article_id]
+
         outcome = normalize(
             msg.value,
             extractor=extract,
             received_at=now,
             max_bytes=max_bytes,
             languages=languages,
-            seen_digest=digests.get,
+            seen_digest=seen_digest,
         )
-        first_time = outcome.article_id and digests.get(outcome.article_id) is None
+        aid = outcome.article_id
+        first_time = aid and (looked_up[aid] if aid in looked_up else digests.get(aid)) is None
         if outcome.ok and outcome.digest and first_time:
             digests[outcome.article_id] = outcome.digest
         article_key = (outcome.article_id or "").encode() or msg.key
         for rec in outcome.records:
-            await out[rec.stream].send(
-                key=rec.key,
-                value=rec.value,
-                headers=[("article_id", article_key or b""), ("event_id", rec.event_id.encode())],
+            await output.send(
+                out[rec.stream],
+                rec.key,
+                rec.value,
+                [("article_id", article_key or b""), ("event_id", rec.event_id.encode())],
             )
         if outcome.rejection is not None:
             headers = _headers(msg.headers) + dlq_headers(
@@ -95,7 +105,7 @@ def register(rt: Runtime) -> None:
                 partition=msg.partition,
                 offset=msg.offset,
             )
-            await dlq.send(key=msg.key, value=msg.value, headers=headers)
+            await output.send(dlq, msg.key, msg.value, headers)
             stats["dlq"] += 1
             log.warning(
                 "dead-lettered %s[%s]@%s: %s: %s",
@@ -105,9 +115,10 @@ def register(rt: Runtime) -> None:
                 outcome.rejection.error_class,
                 outcome.rejection.message[:200],
             )
-        await ledger.send(
-            key=article_key,
-            value=ledger_record(
+        await output.send(
+            ledger,
+            article_key,
+            ledger_record(
                 outcome,
                 topic=msg.topic,
                 partition=msg.partition,

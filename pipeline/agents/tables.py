@@ -45,6 +45,7 @@ from pydantic import ValidationError
 
 from pipeline import topics as T
 from pipeline.agents.durability import drain
+from pipeline.agents.output import Output
 from pipeline.agents.writebehind import WriteBehind
 from pipeline.readmodel import EVENT_TIME_HEADER
 from pipeline.tables import UndatedEventError
@@ -148,12 +149,15 @@ def register(rt: Runtime) -> None:
     events_c = raw_topic(T.EVENTS_CONTROL)
     by_actor = raw_topic(T.REPARTITION_CLAIMS)
     by_group = raw_topic(T.REPARTITION_ACTIVITY)
+    by_actor_name = T.topic_name(settings, T.REPARTITION_CLAIMS)
+    by_group_name = T.topic_name(settings, T.REPARTITION_ACTIVITY)
     out = {
-        "control": raw_topic(T.TABLES_CONTROL),
-        "withdrawals": raw_topic(T.TABLES_WITHDRAWALS),
-        "claims": raw_topic(T.TABLES_CLAIMS),
-        "activity": raw_topic(T.TABLES_ACTIVITY),
+        "control": T.topic_name(settings, T.TABLES_CONTROL),
+        "withdrawals": T.topic_name(settings, T.TABLES_WITHDRAWALS),
+        "claims": T.topic_name(settings, T.TABLES_CLAIMS),
+        "activity": T.topic_name(settings, T.TABLES_ACTIVITY),
     }
+    output = Output(app, stats)
 
     # -- helpers ------------------------------------------------------------------------
     def failed(msg: Any, exc: BaseException, kind: str = "errors") -> None:
@@ -177,10 +181,8 @@ def register(rt: Runtime) -> None:
         wb.flush_tables()
         rows = wb.rows()
         for name, key, value, event in rows:
-            await out[name].send(
-                key=key.encode(),
-                value=value,
-                headers=[(EVENT_TIME_HEADER, event_ms(event.message))],
+            await output.send(
+                out[name], key.encode(), value, [(EVENT_TIME_HEADER, event_ms(event.message))]
             )
         if rows:
             stats["rows_written"] += len(rows)
@@ -352,9 +354,9 @@ def register(rt: Runtime) -> None:
             wb.publish("control", key, new)  # also on replays, see above
             group = A.territorial_group(ev)
             if group is not None:
-                await by_group.send(key=group.encode(), value=forwarded, headers=headers)
+                await output.send(by_group_name, group.encode(), forwarded, headers)
         if C.accepts(ev):
-            await by_actor.send(key=C.table_key(ev).encode(), value=forwarded, headers=headers)
+            await output.send(by_actor_name, C.table_key(ev).encode(), forwarded, headers)
         done(msg)
 
     def unwrap(msg: Any) -> tuple[TerritorialControlEvent, str, date] | None:
