@@ -36,6 +36,7 @@ its final value (`table_batch_size`, `table_batch_ms`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -72,6 +73,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WATERMARK_PREFIX = "~watermark"
+YIELD_EVERY = 25  # events handled between yields to the event loop inside a batch
 MAX_ERRORS_KEPT = 20
 
 
@@ -416,9 +418,11 @@ def register(rt: Runtime) -> None:
         # take_events acks a batch only after this body is done with it (flush included).
         async for events in stream.take_events(batch_size, within=batch_within):
             wb = WriteBehind()
-            for event in events:
+            for i, event in enumerate(events, 1):
                 wb.event = event
                 await guarded(handler, event.message, wb)
+                if i % YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # let the normalize agent in: its latency
             await flush(wb)
 
     # concurrency=1: higher values can commit past in-flight messages (faust #606). Four
