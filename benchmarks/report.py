@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 TUNING_JSON = Path(__file__).resolve().parent / "results" / "tuning.json"
+CHANGES_JSON = Path(__file__).resolve().parent / "results" / "changes.json"
 
 THROUGHPUT_ROWS = [
     ("Client ceiling (kafka-python consumer, no work)", "ceiling.articles_per_s", None),
@@ -141,8 +142,43 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {_n(g('e2e2.articles_per_s'))} | {_n(g('latency.ledger_ms.p99'))} "
             f"| {_n(g('latency.event_ms.p99'))} | {_n(g('latency.table_ms.p99'))} |"
         )
-    lines += ["", *tuning_section(), *method_section(), ""]
+    lines += ["", *changes_section(), *tuning_section(), *method_section(), ""]
     return "\n".join(lines)
+
+
+def changes_section() -> list[str]:
+    if not CHANGES_JSON.exists():
+        return []
+    data = orjson.loads(CHANGES_JSON.read_bytes())
+    lines = [
+        "## What each code change bought",
+        "",
+        f"From `{data.get('command', 'python benchmarks/compare.py')}` on "
+        f"{data.get('date', '?')}: each commit's own one-worker benchmark "
+        f"({data.get('articles', '?'):,} articles, median of {data.get('runs', '?')} runs, "
+        "end to end to the last ledger or table record, then the half-load latency phase), "
+        "all against one broker on this machine.",
+        "",
+        "| change | commit | articles/s | vs first | CPU ms/article | tables lag s "
+        "| half load /s | p99 ledger ms | p99 table ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    first = None
+    for c in data.get("changes", []):
+        rate = c.get("articles_per_s")
+        if first is None:
+            first = rate
+        rel = f"{rate / first:.2f}×" if rate and first else "n/a"
+        lines.append(
+            f"| {c['name']} | `{c.get('commit', '?')}` | {_n(rate)} | {rel} "
+            f"| {_n(c.get('cpu_ms_per_article'), '{:.3f}')} "
+            f"| {_n(c.get('tables_lag_s'), '{:.1f}')} | {_n(c.get('half_load_per_s'))} "
+            f"| {_n(c.get('p99_ledger_ms'))} | {_n(c.get('p99_table_ms'))} |"
+        )
+    if data.get("notes"):
+        lines += ["", *data["notes"]]
+    lines.append("")
+    return lines
 
 
 def tuning_section() -> list[str]:

@@ -1,0 +1,147 @@
+"""What each code change bought: the one-worker benchmark on several commits, same broker.
+
+    python benchmarks/compare.py --commit before=8a48c16 --commit after=HEAD
+    python benchmarks/compare.py --collect before=8a48c16=/tmp/a.json ...   # results at hand
+
+Settings can be tried with `tune.py`; code changes cannot, so this checks each commit out in
+a git worktree (beside the repository, removed afterwards) and runs that commit's own
+`benchmarks/run.py --phases e2e1,latency` against one broker started here, so that every
+commit sees the same broker and data. Results go to benchmarks/results/changes.json, which
+`run.py` quotes in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import Cleanup, machine_info, say
+from run import RESULTS_DIR, parse_args, start_broker
+
+from pipeline.config import PROJECT_ROOT
+
+CHANGES_JSON = RESULTS_DIR / "changes.json"
+
+
+def summarize(result: dict[str, Any]) -> dict[str, Any]:
+    """The figures a change is judged by, from one `run.py --json` result."""
+    m = result.get("median", {})
+    return {
+        "articles_per_s": m.get("e2e1.articles_per_s"),
+        "cpu_ms_per_article": m.get("e2e1.cpu_ms_per_article"),
+        "tables_lag_s": m.get("e2e1.tables_lag_s"),
+        "half_load_per_s": m.get("latency.offered_per_s"),
+        "p99_ledger_ms": m.get("latency.ledger_ms.p99"),
+        "p99_table_ms": m.get("latency.table_ms.p99"),
+        "each_run_articles_per_s": [
+            r.get("e2e1", {}).get("articles_per_s") for r in result.get("runs", [])
+        ],
+    }
+
+
+def run_commit(commit: str, bootstrap: str, args: argparse.Namespace, out: Path) -> Path:
+    tree = Path(tempfile.mkdtemp(prefix="frontline-compare-", dir=PROJECT_ROOT.parent))
+    shutil.rmtree(tree)
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", "-f", str(tree), commit],
+        cwd=PROJECT_ROOT,
+        check=True,
+        capture_output=True,
+    )
+    try:
+        env = {**os.environ, "PYTHONPATH": str(tree)}  # that commit's code, this venv
+        cmd = [
+            sys.executable,
+            str(tree / "benchmarks" / "run.py"),
+            "-n",
+            str(args.articles),
+            "--runs",
+            str(args.runs),
+            "--phases",
+            "e2e1,latency",
+            "--latency-seconds",
+            str(args.latency_seconds),
+            "--bootstrap",
+            bootstrap,
+            "--no-docs",
+            "--json",
+            str(out),
+        ]
+        say(f"commit {commit}: {' '.join(cmd[1:])}")
+        subprocess.run(cmd, cwd=tree, env=env, check=True, timeout=args.step_timeout)
+        return out
+    finally:
+        subprocess.run(
+            ["git", "worktree", "remove", "--force", str(tree)],
+            cwd=PROJECT_ROOT,
+            check=False,
+            capture_output=True,
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--commit", action="append", default=[], metavar="LABEL=COMMIT")
+    p.add_argument("--collect", action="append", default=[], metavar="LABEL=COMMIT=JSON")
+    p.add_argument("-n", "--articles", type=int, default=20000)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--latency-seconds", type=float, default=10.0)
+    p.add_argument("--step-timeout", type=float, default=1800.0)
+    p.add_argument("--out", type=Path, default=CHANGES_JSON)
+    p.add_argument("--note", action="append", default=[], help="a line under the table")
+    args = p.parse_args(argv)
+    if not args.commit and not args.collect:
+        p.error("give --commit LABEL=COMMIT (or --collect LABEL=COMMIT=JSON)")
+
+    entries: list[tuple[str, str, Path]] = []
+    for spec in args.collect:
+        label, commit, path = spec.split("=", 2)
+        entries.append((label, commit, Path(path)))
+    if args.commit:
+        cleanup = Cleanup()
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                bootstrap = start_broker(parse_args([]), Path(tmp), cleanup)
+                for spec in args.commit:
+                    label, commit = spec.split("=", 1)
+                    out = Path(tmp) / f"{label}.json"
+                    run_commit(commit, bootstrap, args, out)
+                    keep = RESULTS_DIR / f"compare-{label}.json"
+                    keep.write_bytes(out.read_bytes())
+                    entries.append((label, commit, keep))
+            finally:
+                cleanup.run()
+
+    changes = []
+    for label, commit, path in entries:
+        result = orjson.loads(path.read_bytes())
+        changes.append({"name": label, "commit": commit, **summarize(result)})
+    given = sys.argv[1:] if argv is None else argv
+    data = {
+        "command": " ".join(["python benchmarks/compare.py", *given]),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "articles": args.articles,
+        "runs": args.runs,
+        "machine": machine_info(),
+        "changes": changes,
+        "notes": args.note,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    say(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
