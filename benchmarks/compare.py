@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                     label, commit = spec.split("=", 1)
                     out = Path(tmp) / f"{label}.json"
                     run_commit(commit, bootstrap, args, out)
-                    keep = RESULTS_DIR / f"compare-{label}.json"
+                    keep = RESULTS_DIR / f"compare-{commit}.json"
                     keep.write_bytes(out.read_bytes())
                     entries.append((label, commit, keep))
             finally:
