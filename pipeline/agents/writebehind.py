@@ -16,7 +16,6 @@ is set, never `Stream.current_event`, which the take buffer itself reads.
 
 from __future__ import annotations
 
-import itertools
 import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -73,11 +72,9 @@ class WriteBehind:
     def pending_writes(self) -> int:
         return len(self._dirty)
 
-    def flush_tables(self, limit: int | None = None) -> int:
-        """Write dirty keys to their tables, at most `limit` of them; return how many."""
-        slots = list(itertools.islice(self._dirty, limit))
-        for slot in slots:
-            table, key, event = self._dirty.pop(slot)
+    def flush_tables(self) -> int:
+        """Write every dirty key to its table; return how many."""
+        for slot, (table, key, event) in self._dirty.items():
             bind(event)
             value = self._values[slot]
             if value is None:
@@ -86,7 +83,9 @@ class WriteBehind:
             else:
                 table[key] = _json(value)
         bind(None)
-        return len(slots)
+        written = len(self._dirty)
+        self._dirty.clear()
+        return written
 
     def rows(self) -> list[tuple[str, str, bytes, Any]]:
         """The queued rows as (topic, key, JSON bytes, event), then forgets them."""

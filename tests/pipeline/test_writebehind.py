@@ -82,19 +82,3 @@ def test_rows_are_published_once_per_key_with_the_last_value() -> None:
         ("control", "AF02", {"reports": 1}, "e1"),
     ]
     assert wb.rows() == []
-
-
-def test_flush_in_chunks_writes_each_key_once() -> None:
-    table = RecordingTable()
-    wb = WriteBehind()
-    wb.event = Ev("e")
-    for k in range(5):
-        wb.set(table, f"k{k}", k)
-    assert [wb.flush_tables(2), wb.flush_tables(2), wb.flush_tables(2), wb.flush_tables(2)] == [
-        2,
-        2,
-        1,
-        0,
-    ]
-    assert table == {f"k{k}": k for k in range(5)}
-    assert len(table.writes) == 5
