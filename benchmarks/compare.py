@@ -51,8 +51,8 @@ def summarize(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_commit(commit: str, bootstrap: str, args: argparse.Namespace, out: Path) -> Path:
-    tree = Path(tempfile.mkdtemp(prefix="frontline-compare-", dir=PROJECT_ROOT.parent))
-    shutil.rmtree(tree)
+    holder = Path(tempfile.mkdtemp(prefix="frontline-compare-", dir=PROJECT_ROOT.parent))
+    tree = holder / "tree"  # git creates it; the holder is ours, so the name cannot clash
     subprocess.run(
         ["git", "worktree", "add", "--detach", "-f", str(tree), commit],
         cwd=PROJECT_ROOT,
@@ -88,6 +88,7 @@ def run_commit(commit: str, bootstrap: str, args: argparse.Namespace, out: Path)
             check=False,
             capture_output=True,
         )
+        shutil.rmtree(holder, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -146,72 +146,71 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def changes_section() -> list[str]:
-    if not CHANGES_JSON.exists():
+def _against_first(
+    path: Path, heading: str, intro: Any, header: str, items: str, row: Any
+) -> list[str]:
+    """A results file as a table whose rows are compared with its first row's articles/s."""
+    if not path.exists():
         return []
-    data = orjson.loads(CHANGES_JSON.read_bytes())
-    lines = [
-        "## What each code change bought",
-        "",
-        f"From `{data.get('command', 'python benchmarks/compare.py')}` on "
-        f"{data.get('date', '?')}: each commit's own one-worker benchmark "
-        f"({data.get('articles', '?'):,} articles, median of {data.get('runs', '?')} runs, "
-        "end to end to the last ledger or table record, then the half-load latency phase), "
-        "all against one broker on this machine.",
-        "",
-        "| change | commit | articles/s | vs first | CPU ms/article | tables lag s "
-        "| half load /s | p99 ledger ms | p99 table ms |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+    data = orjson.loads(path.read_bytes())
+    lines = [f"## {heading}", "", intro(data), "", header]
     first = None
-    for c in data.get("changes", []):
-        rate = c.get("articles_per_s")
+    for item in data.get(items, []):
+        rate = item.get("articles_per_s")
         if first is None:
             first = rate
         rel = f"{rate / first:.2f}×" if rate and first else "n/a"
-        lines.append(
+        lines.append(row(item, rate, rel))
+    if data.get("notes"):
+        lines += ["", *data["notes"]]
+    lines.append("")
+    return lines
+
+
+def changes_section() -> list[str]:
+    return _against_first(
+        CHANGES_JSON,
+        "What each code change bought",
+        lambda d: (
+            f"From `{d.get('command', 'python benchmarks/compare.py')}` on "
+            f"{d.get('date', '?')}: each commit's own one-worker benchmark "
+            f"({d.get('articles', '?'):,} articles, median of {d.get('runs', '?')} runs, "
+            "end to end to the last ledger or table record, then the half-load latency phase), "
+            "all against one broker on this machine."
+        ),
+        "| change | commit | articles/s | vs first | CPU ms/article | tables lag s "
+        "| half load /s | p99 ledger ms | p99 table ms |\n"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "changes",
+        lambda c, rate, rel: (
             f"| {c['name']} | `{c.get('commit', '?')}` | {_n(rate)} | {rel} "
             f"| {_n(c.get('cpu_ms_per_article'), '{:.3f}')} "
             f"| {_n(c.get('tables_lag_s'), '{:.1f}')} | {_n(c.get('half_load_per_s'))} "
             f"| {_n(c.get('p99_ledger_ms'))} | {_n(c.get('p99_table_ms'))} |"
-        )
-    if data.get("notes"):
-        lines += ["", *data["notes"]]
-    lines.append("")
-    return lines
+        ),
+    )
 
 
 def tuning_section() -> list[str]:
-    if not TUNING_JSON.exists():
-        return []
-    data = orjson.loads(TUNING_JSON.read_bytes())
-    lines = [
-        "## Tuning",
-        "",
-        f"From `{data.get('command', 'python benchmarks/tune.py')}` on {data.get('date', '?')} "
-        f"({data.get('articles', '?'):,} articles, median of {data.get('runs', '?')} runs per "
-        "variant, one worker, same machine caveat). Each variant changes worker settings "
-        "through `FRONTLINE_*` environment variables only.",
-        "",
+    return _against_first(
+        TUNING_JSON,
+        "Tuning",
+        lambda d: (
+            f"From `{d.get('command', 'python benchmarks/tune.py')}` on {d.get('date', '?')} "
+            f"({d.get('articles', '?'):,} articles, median of {d.get('runs', '?')} runs per "
+            "variant, one worker, same machine caveat). Each variant changes worker settings "
+            "through `FRONTLINE_*` environment variables only."
+        ),
         "| variant | settings | articles/s | vs baseline | CPU ms/article | p99 ledger ms "
-        "| p99 table ms |",
+        "| p99 table ms |\n"
         "|---|---|---:|---:|---:|---:|---:|",
-    ]
-    base = None
-    for v in data.get("variants", []):
-        rate = v.get("articles_per_s")
-        if base is None:
-            base = rate
-        rel = f"{rate / base:.2f}×" if rate and base else "n/a"
-        lines.append(
+        "variants",
+        lambda v, rate, rel: (
             f"| {v['name']} | `{' '.join(v.get('env', [])) or '(defaults)'}` | {_n(rate)} "
             f"| {rel} | {_n(v.get('cpu_ms_per_article'), '{:.3f}')} "
             f"| {_n(v.get('p99_ledger_ms'))} | {_n(v.get('p99_table_ms'))} |"
-        )
-    if data.get("notes"):
-        lines += ["", *data["notes"]]
-    lines.append("")
-    return lines
+        ),
+    )
 
 
 def method_section() -> list[str]:

@@ -74,7 +74,8 @@ def register(rt: Runtime) -> None:
         looked_up: dict[str, str | None] = {}
 
         def seen_digest(article_id: str) -> str | None:
-            looked_up[article_id] = digests.get(article_id)
+            if article_id not in looked_up:  # one table read per article
+                looked_up[article_id] = digests.get(article_id)
             return looked_up[article_id]
 
         outcome = normalize(
@@ -85,8 +86,7 @@ def register(rt: Runtime) -> None:
             languages=languages,
             seen_digest=seen_digest,
         )
-        aid = outcome.article_id
-        first_time = aid and (looked_up[aid] if aid in looked_up else digests.get(aid)) is None
+        first_time = outcome.article_id and seen_digest(outcome.article_id) is None
         if outcome.ok and outcome.digest and first_time:
             digests[outcome.article_id] = outcome.digest
         article_key = (outcome.article_id or "").encode() or msg.key

@@ -68,10 +68,6 @@ class WriteBehind:
         """Queue a row (a model or JSON-ready value) for the `tables.*` topic `topic`."""
         self._rows[(topic, key)] = (value, self.event)
 
-    @property
-    def pending_writes(self) -> int:
-        return len(self._dirty)
-
     def flush_tables(self) -> int:
         """Write every dirty key to its table; return how many."""
         for slot, (table, key, event) in self._dirty.items():

@@ -53,7 +53,8 @@ def reserve_standard_fds() -> None:
 
     Otherwise the next descriptor opened takes the number: a worker started with stdin
     closed (as CI starts its jobs) had its event loop's epoll on fd 0, and shut itself down
-    mid-stream, leaving its tables short (`test_worker_started_with_stdin_closed_finishes`).
+    mid-stream, leaving its tables short
+    (`tests/cli/test_process.py::test_worker_started_with_stdin_closed_keeps_fd0_off_its_sockets`).
     """
     for fd in (0, 1, 2):
         try:

@@ -38,10 +38,15 @@ def ledger_count(client: FrontlineClient) -> int:
     return len({(r.partition, r.offset) for r in client.stream("ledger")})
 
 
+def ledger_articles(client: FrontlineClient) -> int:
+    """Distinct articles the ledger accounts for (replays counted once)."""
+    return len({r.value["article_id"] for r in client.stream("ledger") if r.value})
+
+
 def wait_ledger(client: FrontlineClient, n: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if len({r.value["article_id"] for r in client.stream("ledger") if r.value}) >= n:
+        if ledger_articles(client) >= n:
             return
         time.sleep(0.5)
     raise AssertionError(f"ledger did not reach {n} articles in {timeout}s\n{describe_workers()}")
@@ -140,9 +145,6 @@ def test_sigkill_mid_stream_then_restart_loses_nothing(
         current[0].stop()
         current[0] = start_worker(settings)
 
-    def articles_done() -> int:
-        return len({r.value["article_id"] for r in client.stream("ledger") if r.value})
-
     def table_rows() -> int:
         return sum(1 for _ in client.stream(T.TABLES_CONTROL)) + sum(
             1 for _ in client.stream(T.TABLES_ACTIVITY)
@@ -157,7 +159,7 @@ def test_sigkill_mid_stream_then_restart_loses_nothing(
         return code == 0
 
     restarts = wait_with_restarts(
-        lambda: articles_done() >= 5000, articles_done, restart, timeout=360
+        lambda: ledger_articles(client) >= 5000, lambda: ledger_articles(client), restart, 360
     )
     restarts += wait_with_restarts(audit_clean, table_rows, restart, timeout=240)
     if restarts:
