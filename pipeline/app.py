@@ -125,8 +125,9 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Runt
         stats={"started_at": clock().isoformat(), "articles": 0, "events": 0, "dlq": 0},
     )
 
-    from pipeline.agents import register_all
+    from pipeline.agents import recovery, register_all
 
+    recovery.install(app)
     register_all(runtime)
     return runtime
 
