@@ -2,6 +2,7 @@
 
     python benchmarks/soak.py                 # 100,000 articles (corpus cycled), docs/soak.md
     python benchmarks/soak.py -n 20000 --no-write
+    python benchmarks/soak.py -n 30000 --no-write --trace-memory   # where RSS grows
 
 Passes when, after warm-up, the worker's RSS stays within --max-growth of its post-warm-up
 level and the consumer lag returns to zero. Exit 1 otherwise.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import statistics
 import sys
@@ -64,6 +66,20 @@ def consumer_lag(settings: Settings) -> int | None:
         admin.close()
 
 
+def memory_sections(log_text: str) -> str:
+    """The `memory:` parts of the worker's SIGUSR1 dumps (pipeline.diagnostics)."""
+    out: list[str] = []
+    keep = False
+    for line in log_text.splitlines():
+        if line.startswith("memory:"):
+            keep = True
+        elif keep and not line.startswith("  "):
+            keep = False
+        if keep:
+            out.append(line)
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("-n", type=int, default=100_000, help="articles to publish")
@@ -74,6 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--timeout", type=float, default=1800, help="seconds for the whole soak")
     ap.add_argument("--no-write", action="store_true", help="do not write docs/soak.md")
+    ap.add_argument(
+        "--trace-memory",
+        action="store_true",
+        help="run the worker under tracemalloc and print where memory grew after warm-up",
+    )
     args = ap.parse_args(argv)
     # A plain `kill` must still stop the broker and worker this script started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -81,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     cleanup = Cleanup()
     workdir = Path(tempfile.mkdtemp(prefix="frontline-soak-"))
     samples: list[tuple[float, float, int | None]] = []  # (t, rss MiB, lag)
+    memory_report = ""
     stop = threading.Event()
     try:
         kafka = LocalKafka(
@@ -98,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
             state_dir=workdir / "state",
         )
         ensure_topics(settings)
-        worker = Worker(settings, "w1", workdir, {})
+        env = {"PYTHONTRACEMALLOC": "1"} if args.trace_memory else {}
+        worker = Worker(settings, "w1", workdir, env)
         cleanup.push("worker", worker.stop)
         deadline = time.monotonic() + 90
         while worker.health() is None:
@@ -137,7 +160,13 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(1.0)
             if baseline_t is None and published >= args.warmup * args.n:
                 baseline_t = time.monotonic() - t_start
+                if args.trace_memory:
+                    os.kill(worker.pid, signal.SIGUSR1)  # the first snapshot
         time.sleep(4)  # a last couple of samples at rest
+        if args.trace_memory:
+            os.kill(worker.pid, signal.SIGUSR1)  # growth since the first snapshot
+            time.sleep(5)
+            memory_report = memory_sections(worker.log_path.read_text(errors="replace"))
         stop.set()
         thread.join(timeout=10)
         final_lag = consumer_lag(settings)
@@ -178,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     ]
     text = "\n".join(lines) + "\n"
     print(text)
+    if memory_report:
+        print(memory_report)
     if not args.no_write:
         DOC.write_text(text, encoding="utf-8")
         say(f"wrote {DOC}")

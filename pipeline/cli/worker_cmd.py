@@ -20,8 +20,16 @@ def run_worker(settings: Settings, loglevel: str = "info") -> int:
         ensure_topics(settings)
     except BrokerUnavailable as exc:
         raise CliError(str(exc), exit_code=3) from exc
+    from pipeline import diagnostics
+
     runtime = create_app(settings)
-    worker = faust.Worker(runtime.app, loglevel=loglevel, quiet=True)
+
+    class Worker(faust.Worker):
+        def _on_sigusr1(self) -> None:
+            # Faust's dump shows one frame per task; ours follows each await chain.
+            diagnostics.dump(runtime.app)
+
+    worker = Worker(runtime.app, loglevel=loglevel, quiet=True)
     # At WARN and above Faust installs a terminal spinner that lowers the root logger to
     # DEBUG, so every aiokafka debug call builds a LogRecord: 12% of a busy worker's CPU
     # (py-spy), and cursor escapes in log files. The spinner is for humans at a terminal.
