@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +49,8 @@ class Settings(BaseSettings):
     rocksdb_write_buffer_bytes: int = Field(default=4 * 1024 * 1024, ge=1024 * 1024)
     rocksdb_block_cache_bytes: int = Field(default=8 * 1024 * 1024, ge=1024 * 1024)
     worker_datadir: Path | None = None
+    # The worker's asyncio event loop: "uvloop" (libuv, where installed) or "asyncio".
+    event_loop: Literal["asyncio", "uvloop"] = "asyncio"
     web_host: str = "127.0.0.1"
     web_port: int = 6066
     # A worker that dies without leaving its group holds its partitions until this session
@@ -66,6 +69,10 @@ class Settings(BaseSettings):
     # 2000 / 50 ms beat 200 / 20 ms and 500 / 20 ms by 16% and 13% (benchmarks/tune.py).
     table_batch_size: int = Field(default=2000, ge=1, le=100_000)
     table_batch_ms: int = Field(default=50, ge=1, le=10_000)
+    # The normalize agent takes articles in batches too: one wait for the digest table's
+    # changelog per batch instead of one per article.
+    normalize_batch_size: int = Field(default=500, ge=1, le=100_000)
+    normalize_batch_ms: int = Field(default=20, ge=1, le=10_000)
 
     # Extraction.
     max_article_bytes: int = 1_000_000
