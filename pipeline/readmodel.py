@@ -58,6 +58,10 @@ EVENT_TIME_HEADER = "source.timestamp_ms"
 # Bookkeeping fields kept in the topic rows (so the tables can be rebuilt exactly) but left
 # out of the HTTP/CLI answers.
 INTERNAL_FIELDS = frozenset({"observations", "base", "event_ids", "happening_ids", "refs"})
+# Of those, the ones no read needs (idempotency bookkeeping: up to 200-256 ids per row), so
+# the model does not keep them: with them, a worker's read side grew with every report.
+# `observations` and `base` stay: they answer "as of" questions.
+DROPPED_FIELDS = ("event_ids", "happening_ids", "refs")
 
 ACTIVITY_PARAMS = ("spec", "group", "since", "closed", "limit", "offset", "cursor")
 KEY_MAX = 300
@@ -221,7 +225,11 @@ class ReadModel:
             self.rows[table].pop(k, None)
             return
         try:
-            row = parse_row(table, orjson.loads(value))
+            data = orjson.loads(value)
+            if isinstance(data, dict):
+                for name in DROPPED_FIELDS:
+                    data.pop(name, None)
+            row = parse_row(table, data)
         except (orjson.JSONDecodeError, ValidationError, ValueError, TypeError):
             self.invalid += 1
             return

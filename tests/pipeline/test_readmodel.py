@@ -103,6 +103,16 @@ def test_public_rows_drop_bookkeeping(model: ReadModel) -> None:
     assert "refs" not in (model.get_public("withdrawals", "USA") or {})
 
 
+def test_read_model_does_not_keep_id_bookkeeping_that_grows_with_every_report(
+    model: ReadModel,
+) -> None:
+    kandahar = model.table("control")["AF33"]
+    assert isinstance(kandahar, ControlRow)
+    assert kandahar.event_ids == [] and kandahar.happening_ids == []
+    assert len(kandahar.observations) == 2  # kept: the "as of" view folds them
+    assert model.table("withdrawals")["USA"].refs == {}  # type: ignore[union-attr]
+
+
 def test_list_page_filters_and_paginates(model: ReadModel) -> None:
     page = model.list_page("control", {"status": "claimed"})
     assert [r["place_key"] for r in page["items"]] == ["AF02"] and page["total"] == 1
