@@ -117,7 +117,8 @@ def test_sigkill_mid_stream_then_restart_loses_nothing(
     start_worker: Callable[[Settings], WorkerProcess],
 ) -> None:
     # The reference: the same articles through an undisturbed worker.
-    calm = make_settings(topic_prefix=f"calm{time.monotonic_ns()}.", app_id="frontline-calm")
+    tag = time.monotonic_ns()
+    calm = make_settings(topic_prefix=f"calm{tag}.", app_id=f"frontline-calm-{tag}")
     calm_client = FrontlineClient(calm)
     calm_worker = start_worker(calm)
     calm_client.publish(corpus_items(5000))
@@ -126,7 +127,9 @@ def test_sigkill_mid_stream_then_restart_loses_nothing(
     reference = table_digest(calm_client)
     calm_worker.stop()
 
-    settings = make_settings(broker_commit_every=100)
+    # Commits every 3 s, so that the kill lands on processed but uncommitted articles
+    # (with per-100 commits and batched agents it could land just after a commit).
+    settings = make_settings(broker_commit_every=1_000_000, broker_commit_interval=3.0)
     client = FrontlineClient(settings)
     worker = start_worker(settings)
     report = client.publish(corpus_items(5000))
@@ -142,6 +145,9 @@ def test_sigkill_mid_stream_then_restart_loses_nothing(
     current = [start_worker(settings)]
 
     def restart() -> None:
+        # What the stuck worker was waiting on goes to its log (pipeline.diagnostics).
+        current[0].proc.send_signal(signal.SIGUSR1)
+        time.sleep(2)
         current[0].stop()
         current[0] = start_worker(settings)
 
@@ -151,9 +157,11 @@ def test_sigkill_mid_stream_then_restart_loses_nothing(
         )
 
     audit: list[dict[str, object]] = []
+    last_text: list[str] = []
 
     def audit_clean() -> bool:
-        code, data, _ = run_audit(client)
+        code, data, text = run_audit(client)
+        last_text[:] = [text]
         if code == 0:
             audit.append(data)
         return code == 0
@@ -161,7 +169,10 @@ def test_sigkill_mid_stream_then_restart_loses_nothing(
     restarts = wait_with_restarts(
         lambda: ledger_articles(client) >= 5000, lambda: ledger_articles(client), restart, 360
     )
-    restarts += wait_with_restarts(audit_clean, table_rows, restart, timeout=240)
+    try:
+        restarts += wait_with_restarts(audit_clean, table_rows, restart, timeout=240)
+    except AssertionError as exc:
+        raise AssertionError(f"{last_text[0] if last_text else ''}\n{exc}") from None
     if restarts:
         warnings.warn(f"the restarted worker stalled; restarted {restarts} time(s)", stacklevel=1)
     data = audit[-1]
