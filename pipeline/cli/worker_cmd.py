@@ -11,6 +11,19 @@ from pipeline.cli import CliError
 from pipeline.config import Settings, get_settings
 
 
+def use_uvloop() -> None:
+    """Run the worker (and Faust's consumer thread) on libuv's event loop."""
+    try:
+        import mode.loop
+
+        mode.loop.use("uvloop")
+    except ImportError as exc:
+        raise CliError(
+            "FRONTLINE_EVENT_LOOP=uvloop but uvloop is not installed (pip install uvloop)",
+            exit_code=2,
+        ) from exc
+
+
 def run_worker(settings: Settings, loglevel: str = "info") -> int:
     import faust
 
@@ -22,6 +35,8 @@ def run_worker(settings: Settings, loglevel: str = "info") -> int:
         raise CliError(str(exc), exit_code=3) from exc
     from pipeline import diagnostics
 
+    if settings.event_loop == "uvloop":
+        use_uvloop()
     runtime = create_app(settings)
 
     class Worker(faust.Worker):
