@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     rocksdb_write_buffer_bytes: int = Field(default=4 * 1024 * 1024, ge=1024 * 1024)
     rocksdb_block_cache_bytes: int = Field(default=8 * 1024 * 1024, ge=1024 * 1024)
     worker_datadir: Path | None = None
+    # A worker with uncommitted input that handles nothing for this long logs a diagnostic
+    # dump and exits 70 for its supervisor to restart it (pipeline/agents/watchdog.py); 0: off.
+    watchdog_stall_seconds: float = Field(default=120.0, ge=0.0)
     # The worker's asyncio event loop: "uvloop" (libuv, where installed) or "asyncio".
     event_loop: Literal["asyncio", "uvloop"] = "asyncio"
     web_host: str = "127.0.0.1"

@@ -66,6 +66,7 @@ def make_settings(kafka_bootstrap: str, tmp_path: Path) -> Callable[..., Setting
             "topic_partitions": 2,
             "store": "memory://",
             "broker_session_timeout": 15.0,  # a SIGKILLed worker's partitions move sooner
+            "watchdog_stall_seconds": 30.0,  # a wedged worker exits sooner (restart: on-failure)
         }
         base.update(overrides)
         return Settings(**base)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ import time
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,6 +61,7 @@ def wait_with_restarts(
     progress: Callable[[], object],
     restart: Callable[[], None],
     timeout: float,
+    exited: Callable[[], bool] = lambda: False,
 ) -> int:
     """Wait for `done`; restart the worker when `progress` stops moving for STALL_SECONDS.
 
@@ -75,6 +77,11 @@ def wait_with_restarts(
     while time.monotonic() < deadline:
         if done():
             return restarts
+        if exited():  # the worker's watchdog gave up on it: restart, as a supervisor would
+            restart()
+            restarts += 1
+            moved = time.monotonic()
+            continue
         now_progress = progress()
         if now_progress != last:
             last, moved = now_progress, time.monotonic()
@@ -84,6 +91,37 @@ def wait_with_restarts(
             moved = time.monotonic()
         time.sleep(1.0)
     raise AssertionError(f"not done in {timeout}s ({restarts} restarts)\n{describe_workers()}")
+
+
+def explain_table_problems(client: FrontlineClient, settings: Settings, text: str) -> str:
+    """For a failing audit: the group's committed offsets against the end offsets of every
+    input, and, for a few keys with missing reports, which of their events the row lacks."""
+    from pipeline.broker.clients import make_admin, make_consumer
+
+    lines = []
+    admin = make_admin(settings)
+    consumer = make_consumer(settings)
+    try:
+        committed = admin.list_group_offsets(settings.app_id).get(settings.app_id, {})
+        ends = consumer.end_offsets(list(committed))
+        for tp, meta in sorted(committed.items()):
+            lines.append(f"committed {tp.topic}[{tp.partition}] {meta.offset} / end {ends[tp]}")
+    finally:
+        consumer.close()
+        admin.close()
+    rows: dict[str, dict[str, Any]] = {}
+    for r in client.stream(T.TABLES_CONTROL):
+        if isinstance(r.value, dict):
+            rows[r.key.decode() if isinstance(r.key, bytes) else str(r.key)] = r.value
+    problems = [ln for ln in text.splitlines() if ln.startswith("TABLE: control")]
+    keys = [ln.split()[2].rstrip(":") for ln in problems]
+    for r in client.stream("territorial-control"):
+        key = r.key.decode() if isinstance(r.key, bytes) else str(r.key)
+        if key in keys[:3] and isinstance(r.value, dict):
+            have = r.value.get("event_id") in (rows.get(key, {}).get("event_ids") or [])
+            where = "in row" if have else "NOT in row"
+            lines.append(f"{key}: event @{r.partition}:{r.offset} {where}")
+    return "\n".join(lines)
 
 
 def wait_audit_clean(client: FrontlineClient, timeout: float = 120) -> dict[str, object]:
@@ -145,9 +183,10 @@ def test_sigkill_mid_stream_then_restart_loses_nothing(
     current = [start_worker(settings)]
 
     def restart() -> None:
-        # What the stuck worker was waiting on goes to its log (pipeline.diagnostics).
-        current[0].proc.send_signal(signal.SIGUSR1)
-        time.sleep(2)
+        if current[0].proc.poll() is None:
+            # What the stuck worker was waiting on goes to its log (pipeline.diagnostics).
+            current[0].proc.send_signal(signal.SIGUSR1)
+            time.sleep(2)
         current[0].stop()
         current[0] = start_worker(settings)
 
@@ -166,13 +205,22 @@ def test_sigkill_mid_stream_then_restart_loses_nothing(
             audit.append(data)
         return code == 0
 
+    def exited() -> bool:
+        return current[0].proc.poll() is not None
+
     restarts = wait_with_restarts(
-        lambda: ledger_articles(client) >= 5000, lambda: ledger_articles(client), restart, 360
+        lambda: ledger_articles(client) >= 5000,
+        lambda: ledger_articles(client),
+        restart,
+        360,
+        exited,
     )
     try:
-        restarts += wait_with_restarts(audit_clean, table_rows, restart, timeout=240)
+        restarts += wait_with_restarts(audit_clean, table_rows, restart, 240, exited)
     except AssertionError as exc:
-        raise AssertionError(f"{last_text[0] if last_text else ''}\n{exc}") from None
+        text = last_text[0] if last_text else ""
+        detail = explain_table_problems(client, settings, text)
+        raise AssertionError(f"{text}\n{detail}\n{exc}") from None
     if restarts:
         warnings.warn(f"the restarted worker stalled; restarted {restarts} time(s)", stacklevel=1)
     data = audit[-1]
