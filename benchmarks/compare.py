@@ -53,6 +53,10 @@ def summarize(result: dict[str, Any]) -> dict[str, Any]:
 def run_commit(commit: str, bootstrap: str, args: argparse.Namespace, out: Path) -> Path:
     holder = Path(tempfile.mkdtemp(prefix="frontline-compare-", dir=PROJECT_ROOT.parent))
     tree = holder / "tree"  # git creates it; the holder is ours, so the name cannot clash
+    # The commit's code finds the data at ../shared, as the checkout does.
+    shared = PROJECT_ROOT.parent / "shared"
+    if shared.exists():
+        (holder / "shared").symlink_to(shared)
     subprocess.run(
         ["git", "worktree", "add", "--detach", "-f", str(tree), commit],
         cwd=PROJECT_ROOT,

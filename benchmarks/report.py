@@ -168,9 +168,17 @@ def _against_first(
 
 
 def changes_section() -> list[str]:
+    """The latest comparison, then earlier ones kept as changes-<date>.json."""
+    out = _changes_table(CHANGES_JSON, "What each code change bought")
+    for path in sorted(CHANGES_JSON.parent.glob("changes-*.json"), reverse=True):
+        out += _changes_table(path, f"Earlier: what each code change bought ({path.stem[8:]})")
+    return out
+
+
+def _changes_table(path: Path, heading: str) -> list[str]:
     return _against_first(
-        CHANGES_JSON,
-        "What each code change bought",
+        path,
+        heading,
         lambda d: (
             f"From `{d.get('command', 'python benchmarks/compare.py')}` on "
             f"{d.get('date', '?')}: each commit's own one-worker benchmark "
@@ -192,9 +200,17 @@ def changes_section() -> list[str]:
 
 
 def tuning_section() -> list[str]:
+    """The latest tuning run, then earlier ones kept as tuning-<name>.json."""
+    out = _tuning_table(TUNING_JSON, "Tuning")
+    for path in sorted(TUNING_JSON.parent.glob("tuning-*.json"), reverse=True):
+        out += _tuning_table(path, f"Earlier tuning ({path.stem[7:]})")
+    return out
+
+
+def _tuning_table(path: Path, heading: str) -> list[str]:
     return _against_first(
-        TUNING_JSON,
-        "Tuning",
+        path,
+        heading,
         lambda d: (
             f"From `{d.get('command', 'python benchmarks/tune.py')}` on {d.get('date', '?')} "
             f"({d.get('articles', '?'):,} articles, median of {d.get('runs', '?')} runs per "
