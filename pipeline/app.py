@@ -125,9 +125,10 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Runt
         stats={"started_at": clock().isoformat(), "articles": 0, "events": 0, "dlq": 0},
     )
 
-    from pipeline.agents import recovery, register_all
+    from pipeline.agents import register_all
+    from pipeline.agents.offsets import install as never_skip_offsets
 
-    recovery.install(app)
+    never_skip_offsets(app)
     register_all(runtime)
     return runtime
 

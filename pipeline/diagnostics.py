@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import threading
 from types import FrameType
 from typing import Any
 
@@ -146,12 +147,27 @@ def format_memory(top: int = 15) -> str:
     return "\n".join(lines)
 
 
+def format_thread_loops() -> str:
+    """Tasks of the event loops other threads run (Faust's consumer thread has its own)."""
+    out: list[str] = []
+    for thread in threading.enumerate():
+        loop = getattr(getattr(thread, "service", None), "thread_loop", None)
+        if loop is None or loop is asyncio.get_running_loop():
+            continue
+        try:
+            out.append(f"THREAD {thread.name} loop tasks:\n{format_tasks(loop)}")
+        except RuntimeError as exc:  # the set changed while we read it: say so, go on
+            out.append(f"THREAD {thread.name}: tasks unreadable ({exc})")
+    return "\n".join(out)
+
+
 def dump(app: Any) -> None:
     """Log the task dump and the Faust state at WARNING (so it shows at any log level)."""
     loop = asyncio.get_running_loop()
     log.warning(
-        "diagnostic dump (SIGUSR1)\n%s\n%s\n%s",
+        "diagnostic dump (SIGUSR1)\n%s\n%s\n%s\n%s",
         format_faust_state(app),
         format_memory(),
         format_tasks(loop),
+        format_thread_loops(),
     )

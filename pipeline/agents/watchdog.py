@@ -1,13 +1,13 @@
 """Watchdog: a worker that has work but makes no progress dumps its state and exits.
 
-Faust workers can wedge without an error (pipeline.agents.recovery fixes one such case; the
-fault tests still saw a restarted worker sit idle in front of a backlog). Waiting does not
-help and nothing is logged, so the worker checks itself: when its input has uncommitted
-records, recovery is over, and no article or event has been handled for
-`watchdog_stall_seconds`, it logs the SIGUSR1 diagnostic dump and exits with status 70.
-Its supervisor (docker-compose `restart: on-failure`, systemd, Kubernetes) starts it again;
-offsets are committed only after their writes reached Kafka, so the restarted worker picks up
-exactly what was left, and replays are idempotent.
+Faust workers can wedge without an error: records Faust dropped around a rebalance hold the
+commit before them (pipeline.agents.offsets), and a restarted worker was seen to sit idle in
+front of a backlog. Waiting does not help and nothing is logged, so the worker checks
+itself: when its input has uncommitted records, recovery is over, and no article or event
+has been handled for `watchdog_stall_seconds`, it logs the SIGUSR1 diagnostic dump and
+exits with status 70. Its supervisor (docker-compose `restart: on-failure`, systemd,
+Kubernetes) starts it again; offsets are committed only after their writes reached Kafka, so
+the restarted worker picks up exactly what was left, and replays are idempotent.
 """
 
 from __future__ import annotations
@@ -64,18 +64,25 @@ async def broker_reachable(app: Any, timeout: float = 10.0) -> bool:
         return False
 
 
-def uncommitted_backlog(app: Any, inputs: frozenset[str]) -> int:
-    """Records on the worker's assigned `inputs` partitions beyond its committed offsets."""
+async def uncommitted_backlog(app: Any, inputs: frozenset[str], timeout: float = 10.0) -> int:
+    """Records on the worker's assigned `inputs` partitions beyond its committed offsets
+    (nothing committed counts from 0). End offsets are asked of the broker through Faust's
+    consumer thread; if that thread does not answer, the worker is wedged: 1."""
     consumer = app.consumer
+    tps = [tp for tp in consumer.assignment() if tp.topic in inputs]
+    if not tps:
+        return 0
+    try:
+        ends = await asyncio.wait_for(consumer.highwaters(*tps), timeout)
+    except TimeoutError:
+        return 1
     backlog = 0
-    for tp in consumer.assignment():
-        if tp.topic not in inputs:
-            continue
-        high = consumer.highwater(tp)
-        if high is None:
+    for tp in tps:
+        end = ends.get(tp)
+        if end is None:
             continue
         committed = consumer._committed_offset.get(tp)
-        backlog += max(0, int(high) - int(committed or 0))
+        backlog += max(0, int(end) - int(committed or 0))
     return backlog
 
 
@@ -105,7 +112,7 @@ def register(rt: Runtime, *, exit: Callable[[int], object] = os._exit) -> None:
         tables = rt.stats.get("tables", {})
         progress = (rt.stats.get("articles"), tables.get("events"))
         try:
-            backlog = uncommitted_backlog(app, inputs)
+            backlog = await uncommitted_backlog(app, inputs)
         except Exception:  # mid-rebalance: no verdict this round
             return
         if not detector.observe(time.monotonic(), progress, backlog):
