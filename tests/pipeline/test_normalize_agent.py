@@ -89,7 +89,7 @@ BAD_INPUTS: dict[str, tuple[bytes, str]] = {
         "MarkupBody",
     ),
     "non-english": (orjson.dumps({"body": "طالبان کابل", "language": "ps"}), "UnsupportedLanguage"),
-    "null-bytes": (b'{"body": "a\u0000b"}', "ValidationError"),
+    "null-bytes": (rb'{"body": "a\u0000b"}', "ValidationError"),
 }
 
 
