@@ -165,7 +165,12 @@ def main(argv: list[str] | None = None) -> int:
         time.sleep(4)  # a last couple of samples at rest
         if args.trace_memory:
             os.kill(worker.pid, signal.SIGUSR1)  # growth since the first snapshot
-            time.sleep(5)
+            wait_until = time.monotonic() + 120  # a snapshot of a big heap takes a while
+            while time.monotonic() < wait_until:
+                text = worker.log_path.read_text(errors="replace")
+                if "growth since the previous dump" in text:
+                    break
+                time.sleep(2)
             memory_report = memory_sections(worker.log_path.read_text(errors="replace"))
         stop.set()
         thread.join(timeout=10)
