@@ -63,11 +63,12 @@ def wait_with_restarts(
     timeout: float,
     exited: Callable[[], bool] = lambda: False,
 ) -> int:
-    """Wait for `done`; restart the worker when `progress` stops moving for STALL_SECONDS.
+    """Wait for `done`; restart the worker when it exited (its watchdog gave up on it) or when
+    `progress` stops moving for STALL_SECONDS.
 
-    A supervisor's job, done here because of an open defect (README, "Known issue"): a
-    worker restarted after SIGKILL on a backlog sometimes stops making progress. What the
-    test asserts, that nothing is lost or double-counted, must hold across such restarts too.
+    A supervisor's job (README, "Restarts after a crash"): a worker stuck in front of records
+    Faust dropped exits by itself, and is restarted here as `restart: on-failure` would. What
+    the test asserts, that nothing is lost or double-counted, must hold across such restarts.
     Returns how many restarts it took.
     """
     deadline = time.monotonic() + timeout
