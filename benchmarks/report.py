@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -167,12 +168,24 @@ def _against_first(
     return lines
 
 
-def changes_section() -> list[str]:
-    """The latest comparison, then earlier ones kept as changes-<date>.json."""
-    out = _changes_table(CHANGES_JSON, "What each code change bought")
-    for path in sorted(CHANGES_JSON.parent.glob("changes-*.json"), reverse=True):
-        out += _changes_table(path, f"Earlier: what each code change bought ({path.stem[8:]})")
+def _latest_then_earlier(
+    latest: Path, heading: str, earlier: str, table: Callable[[Path, str], list[str]]
+) -> list[str]:
+    """`latest` as a table, then older runs kept beside it as <stem>-<name>.json."""
+    out = table(latest, heading)
+    for path in sorted(latest.parent.glob(f"{latest.stem}-*.json"), reverse=True):
+        name = path.stem.removeprefix(f"{latest.stem}-")
+        out += table(path, f"{earlier} ({name})")
     return out
+
+
+def changes_section() -> list[str]:
+    return _latest_then_earlier(
+        CHANGES_JSON,
+        "What each code change bought",
+        "Earlier: what each code change bought",
+        _changes_table,
+    )
 
 
 def _changes_table(path: Path, heading: str) -> list[str]:
@@ -200,11 +213,7 @@ def _changes_table(path: Path, heading: str) -> list[str]:
 
 
 def tuning_section() -> list[str]:
-    """The latest tuning run, then earlier ones kept as tuning-<name>.json."""
-    out = _tuning_table(TUNING_JSON, "Tuning")
-    for path in sorted(TUNING_JSON.parent.glob("tuning-*.json"), reverse=True):
-        out += _tuning_table(path, f"Earlier tuning ({path.stem[7:]})")
-    return out
+    return _latest_then_earlier(TUNING_JSON, "Tuning", "Earlier tuning", _tuning_table)
 
 
 def _tuning_table(path: Path, heading: str) -> list[str]:

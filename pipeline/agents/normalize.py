@@ -80,15 +80,19 @@ def register(rt: Runtime) -> None:
         except Exception as exc:
             log.exception("unexpected failure on %s[%s]@%s", msg.topic, msg.partition, msg.offset)
             rejection = RejectedArticle("pipeline", type(exc).__name__, str(exc) or repr(exc))
-            headers = _headers(msg.headers) + dlq_headers(
-                rejection,
-                failed_at=now,
-                topic=msg.topic,
-                partition=msg.partition,
-                offset=msg.offset,
-            )
-            await output.send(dlq, msg.key, msg.value, headers)
-            stats["dlq"] += 1
+            await _dead_letter(msg, rejection, now)
+
+    async def _dead_letter(msg: Any, rejection: RejectedArticle, now: Any) -> None:
+        """The original record, with why it was rejected, to the dead-letter topic."""
+        headers = _headers(msg.headers) + dlq_headers(
+            rejection,
+            failed_at=now,
+            topic=msg.topic,
+            partition=msg.partition,
+            offset=msg.offset,
+        )
+        await output.send(dlq, msg.key, msg.value, headers)
+        stats["dlq"] += 1
 
     async def _process(msg: Any, now: Any) -> None:
         looked_up: dict[str, str | None] = {}
@@ -118,15 +122,7 @@ def register(rt: Runtime) -> None:
                 [("article_id", article_key or b""), ("event_id", rec.event_id.encode())],
             )
         if outcome.rejection is not None:
-            headers = _headers(msg.headers) + dlq_headers(
-                outcome.rejection,
-                failed_at=now,
-                topic=msg.topic,
-                partition=msg.partition,
-                offset=msg.offset,
-            )
-            await output.send(dlq, msg.key, msg.value, headers)
-            stats["dlq"] += 1
+            await _dead_letter(msg, outcome.rejection, now)
             log.warning(
                 "dead-lettered %s[%s]@%s: %s: %s",
                 msg.topic,
