@@ -67,11 +67,11 @@ def consumer_lag(settings: Settings) -> int | None:
 
 
 def memory_sections(log_text: str) -> str:
-    """The `memory:` parts of the worker's SIGUSR1 dumps (pipeline.diagnostics)."""
+    """The memory parts of the worker's SIGUSR1 dumps (pipeline.diagnostics)."""
     out: list[str] = []
     keep = False
     for line in log_text.splitlines():
-        if line.startswith("memory:"):
+        if line.startswith(("memory:", "rocksdb memory")):
             keep = True
         elif keep and not line.startswith("  "):
             keep = False
@@ -160,18 +160,19 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(1.0)
             if baseline_t is None and published >= args.warmup * args.n:
                 baseline_t = time.monotonic() - t_start
-                if args.trace_memory:
-                    os.kill(worker.pid, signal.SIGUSR1)  # the first snapshot
+                # RocksDB memory (and, traced, the Python heap) at the baseline.
+                os.kill(worker.pid, signal.SIGUSR1)
         time.sleep(4)  # a last couple of samples at rest
-        if args.trace_memory:
-            os.kill(worker.pid, signal.SIGUSR1)  # growth since the first snapshot
-            wait_until = time.monotonic() + 120  # a snapshot of a big heap takes a while
-            while time.monotonic() < wait_until:
-                text = worker.log_path.read_text(errors="replace")
-                if "growth since the previous dump" in text:
-                    break
-                time.sleep(2)
-            memory_report = memory_sections(worker.log_path.read_text(errors="replace"))
+        os.kill(worker.pid, signal.SIGUSR1)  # the same at the end
+        wait_until = time.monotonic() + 120  # a snapshot of a big heap takes a while
+        while time.monotonic() < wait_until:
+            text = worker.log_path.read_text(errors="replace")
+            if text.count("diagnostic dump (SIGUSR1)") >= 2 and (
+                not args.trace_memory or "growth since the previous dump" in text
+            ):
+                break
+            time.sleep(2)
+        memory_report = memory_sections(worker.log_path.read_text(errors="replace"))
         stop.set()
         thread.join(timeout=10)
         final_lag = consumer_lag(settings)
@@ -210,10 +211,11 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "```",
     ]
+    if memory_report:
+        lines += ["", "Worker memory at the baseline and at the end (SIGUSR1 dumps):", ""]
+        lines += ["```", memory_report, "```"]
     text = "\n".join(lines) + "\n"
     print(text)
-    if memory_report:
-        print(memory_report)
     if not args.no_write:
         DOC.write_text(text, encoding="utf-8")
         say(f"wrote {DOC}")

@@ -12,6 +12,7 @@ from typing import Any
 import faust
 
 from pipeline import topics as T
+from pipeline.agents.store import store_url
 from pipeline.clock import Clock, utc_now
 from pipeline.config import Settings, get_settings
 
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Runt
         broker=faust_broker_urls(settings),
         broker_credentials=broker_credentials(settings),
         processing_guarantee="at_least_once",
-        store=settings.store,
+        store=store_url(settings.store),
         datadir=str(datadir),
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=settings.topic_replication,
@@ -126,10 +127,12 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Runt
     )
 
     from pipeline.agents import register_all
+    from pipeline.agents.metadata import install as defer_unknown_partitions
     from pipeline.agents.offsets import install as never_skip_offsets
 
     never_skip_offsets(app)
     register_all(runtime)
+    defer_unknown_partitions(app)
     return runtime
 
 

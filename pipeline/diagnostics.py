@@ -147,6 +147,34 @@ def format_memory(top: int = 15) -> str:
     return "\n".join(lines)
 
 
+ROCKSDB_MEMORY = (
+    ("memtables", "rocksdb.cur-size-all-mem-tables"),
+    ("table readers", "rocksdb.estimate-table-readers-mem"),
+    ("pinned blocks", "rocksdb.block-cache-pinned-usage"),
+    ("live data", "rocksdb.estimate-live-data-size"),
+)
+
+
+def format_rocksdb_memory(app: Any) -> str:
+    """RocksDB memory per table, summed over its partitions, and the shared block cache."""
+    lines = ["rocksdb memory (KiB; per table over its open partitions):"]
+    cache_usage: int | None = None
+    for name, table in sorted(getattr(app, "tables", {}).items()):
+        dbs = getattr(getattr(table, "data", None), "_dbs", None)
+        if not dbs:
+            continue
+        sums = dict.fromkeys((label for label, _ in ROCKSDB_MEMORY), 0)
+        for db in list(dbs.values()):
+            for label, prop in ROCKSDB_MEMORY:
+                sums[label] += db.property_int_value(prop) or 0
+            cache_usage = db.property_int_value("rocksdb.block-cache-usage")
+        cells = ", ".join(f"{label} {value // 1024}" for label, value in sums.items())
+        lines.append(f"  {name} [{len(dbs)}]: {cells}")
+    if cache_usage is not None:
+        lines.append(f"  block cache (shared by every store): {cache_usage // 1024}")
+    return "\n".join(lines)
+
+
 def format_thread_loops() -> str:
     """Tasks of the event loops other threads run (Faust's consumer thread has its own)."""
     out: list[str] = []
@@ -165,8 +193,9 @@ def dump(app: Any) -> None:
     """Log the task dump and the Faust state at WARNING (so it shows at any log level)."""
     loop = asyncio.get_running_loop()
     log.warning(
-        "diagnostic dump (SIGUSR1)\n%s\n%s\n%s\n%s",
+        "diagnostic dump (SIGUSR1)\n%s\n%s\n%s\n%s\n%s",
         format_faust_state(app),
+        format_rocksdb_memory(app),
         format_memory(),
         format_tasks(loop),
         format_thread_loops(),
