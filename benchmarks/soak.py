@@ -71,7 +71,7 @@ def memory_sections(log_text: str) -> str:
     out: list[str] = []
     keep = False
     for line in log_text.splitlines():
-        if line.startswith(("memory:", "rocksdb memory")):
+        if line.startswith(("memory:", "rocksdb memory", "heap:")):
             keep = True
         elif keep and not line.startswith("  "):
             keep = False

@@ -51,11 +51,18 @@ class Settings(BaseSettings):
     # buffers already hold 8 MiB; the soak's RSS grew 23-24% with 4 MiB / 32 MiB / 32 MiB.
     rocksdb_write_buffer_bytes: int = Field(default=2 * 1024 * 1024, ge=1024 * 1024)
     rocksdb_write_buffer_total_bytes: int = Field(default=16 * 1024 * 1024, ge=1024 * 1024)
-    rocksdb_block_cache_bytes: int = Field(default=16 * 1024 * 1024, ge=1024 * 1024)
+    rocksdb_block_cache_bytes: int = Field(default=8 * 1024 * 1024, ge=1024 * 1024)
     worker_datadir: Path | None = None
     # A worker with uncommitted input that handles nothing for this long logs a diagnostic
     # dump and exits 70 for its supervisor to restart it (pipeline/agents/watchdog.py); 0: off.
     watchdog_stall_seconds: float = Field(default=120.0, ge=0.0)
+    # Python's GC runs a young-generation pass every `gc_gen0_threshold` net allocations
+    # (Python's default: 700); a worker allocates thousands per article. The worker also
+    # freezes what exists at start (modules, the app) out of every later full collection.
+    gc_gen0_threshold: int = Field(default=700, ge=100, le=1_000_000)
+    # glibc's mmap threshold, fixed (0: glibc's dynamic one, which lets freed RocksDB blocks
+    # fragment the heap; pipeline/memory.py).
+    malloc_mmap_threshold_bytes: int = Field(default=128 * 1024, ge=0, le=32 * 1024 * 1024)
     # The worker's asyncio event loop: "uvloop" (libuv, where installed) or "asyncio".
     event_loop: Literal["asyncio", "uvloop"] = "asyncio"
     web_host: str = "127.0.0.1"

@@ -33,7 +33,9 @@ def run_worker(settings: Settings, loglevel: str = "info") -> int:
         ensure_topics(settings)
     except BrokerUnavailable as exc:
         raise CliError(str(exc), exit_code=3) from exc
-    from pipeline import diagnostics
+    from pipeline import diagnostics, memory
+
+    memory.fix_malloc_thresholds(settings.malloc_mmap_threshold_bytes)
 
     if settings.event_loop == "uvloop":
         use_uvloop()
@@ -49,6 +51,7 @@ def run_worker(settings: Settings, loglevel: str = "info") -> int:
     # DEBUG, so every aiokafka debug call builds a LogRecord: 12% of a busy worker's CPU
     # (py-spy), and cursor escapes in log files. The spinner is for humans at a terminal.
     worker.spinner = None
+    memory.tune_gc(settings.gc_gen0_threshold)
     worker.execute_from_commandline()
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
 from pipeline.diagnostics import format_tasks
 
@@ -38,3 +39,14 @@ def test_task_dump_reaches_the_innermost_await_across_tasks_and_generators() -> 
     assert "-> task consumer-task" in outer_part
     for name in ("in consume", "in generator", "in innermost_wait"):
         assert name in outer_part, (name, outer_part)
+
+
+def test_heap_section_counts_python_blocks_and_the_native_heap() -> None:
+    from pipeline.diagnostics import format_heap
+
+    text = format_heap()
+    match = re.search(r"python blocks ([\d,]+)", text)
+    assert match is not None
+    blocks = int(match.group(1).replace(",", ""))
+    assert blocks > 1000
+    assert "malloc (MiB): in use" in text or "no mallinfo2" in text

@@ -1,0 +1,46 @@
+"""Process-wide memory settings of a worker: Python's garbage collector and glibc's malloc.
+
+glibc serves a request of at least `M_MMAP_THRESHOLD` bytes with its own mmap, returned to
+the system when freed, but raises that threshold to the size of every such block freed (up
+to 32 MiB). RocksDB's memtable arenas and block reads are exactly such blocks: after the
+first flushes they land in the heap, and the holes they leave are kept by the process. The
+soak showed it: "free in heap" grew 20 -> 39 MiB over 80,000 articles (SIGUSR1 dumps) and
+stayed at 15 -> 16 MiB with a fixed threshold. Setting the threshold explicitly is what
+turns glibc's adjustment off.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import gc
+import logging
+
+log = logging.getLogger(__name__)
+
+M_TRIM_THRESHOLD = -1  # mallopt parameters, from glibc's malloc.h
+M_MMAP_THRESHOLD = -3
+
+
+def fix_malloc_thresholds(mmap_threshold: int) -> bool:
+    """Fix glibc's mmap and trim thresholds (0: leave glibc's dynamic ones). False where
+    there is no glibc."""
+    if mmap_threshold <= 0:
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        log.info("no glibc mallopt here; malloc thresholds left as they are")
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    ok = bool(mallopt(M_MMAP_THRESHOLD, mmap_threshold))
+    ok = bool(mallopt(M_TRIM_THRESHOLD, 2 * mmap_threshold)) and ok
+    return ok
+
+
+def tune_gc(gen0_threshold: int) -> None:
+    """Freeze the objects built so far out of later collections; set the young threshold."""
+    gc.collect()
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(gen0_threshold, gen1, gen2)

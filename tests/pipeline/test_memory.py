@@ -1,0 +1,30 @@
+"""Worker memory settings (pipeline.memory), no broker."""
+
+from __future__ import annotations
+
+import gc
+import platform
+
+import pytest
+
+from pipeline.memory import fix_malloc_thresholds, tune_gc
+
+
+def test_zero_leaves_glibc_thresholds_alone() -> None:
+    assert fix_malloc_thresholds(0) is False
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
+def test_thresholds_are_fixed_on_glibc() -> None:
+    assert fix_malloc_thresholds(128 * 1024) is True
+
+
+def test_tune_gc_freezes_startup_objects_and_sets_the_young_threshold() -> None:
+    before = gc.get_threshold()
+    try:
+        tune_gc(5000)
+        assert gc.get_threshold() == (5000, before[1], before[2])
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
