@@ -338,14 +338,6 @@ def register(rt: Runtime) -> None:
             failed(msg, TypeError(f"{ev.event_type} event on the control topic"), "invalid")
             return
         decision = register_dedup(wb, dedup_c, ev)
-        forwarded = orjson.dumps(
-            {
-                "event": ev.model_dump(mode="json"),
-                "happening_id": decision.happening_id,
-                "canonical_date": decision.canonical_date.isoformat(),
-                "replay": decision.outcome is DedupOutcome.REPLAY,
-            }
-        )
         headers = [(EVENT_TIME_HEADER, event_ms(msg))]
         if K.accepts(ev):
             key = K.table_key(ev)
@@ -356,8 +348,25 @@ def register(rt: Runtime) -> None:
             wb.publish("control", key, new)  # also on replays, see above
             group = A.territorial_group(ev)
             if group is not None:
-                await output.send(by_group_name, group.encode(), forwarded, headers)
+                # Only what the activity windows need: no event to dump here and re-validate
+                # there (a third of the activity path's cost).
+                observation = {
+                    "group": group,
+                    "event_id": ev.event_id,
+                    "happening_id": decision.happening_id,
+                    "canonical_date": decision.canonical_date.isoformat(),
+                    "country": ev.location.country if ev.location is not None else None,
+                }
+                await output.send(by_group_name, group.encode(), orjson.dumps(observation), headers)
         if C.accepts(ev):
+            forwarded = orjson.dumps(
+                {
+                    "event": ev.model_dump(mode="json"),
+                    "happening_id": decision.happening_id,
+                    "canonical_date": decision.canonical_date.isoformat(),
+                    "replay": decision.outcome is DedupOutcome.REPLAY,
+                }
+            )
             await output.send(by_actor_name, C.table_key(ev).encode(), forwarded, headers)
         done(msg)
 
@@ -383,25 +392,41 @@ def register(rt: Runtime) -> None:
             wb.set(claims, key, new)
         wb.publish("claims", key, new)  # also on replays, see above
 
+    def activity_observation(msg: Any) -> dict[str, Any] | None:
+        """The record `on_control` forwards; records of the older format carry the event."""
+        try:
+            data = orjson.loads(msg.value)
+            if "group" not in data:
+                item = unwrap(msg)
+                if item is None:
+                    return None
+                ev, happening_id, canonical = item
+                group = A.territorial_group(ev)
+                if group is None:
+                    return None
+                data = {
+                    "group": group,
+                    "event_id": ev.event_id,
+                    "happening_id": happening_id,
+                    "canonical_date": canonical.isoformat(),
+                    "country": ev.location.country if ev.location is not None else None,
+                }
+            return {
+                "group": str(data["group"]),
+                "event_id": str(data["event_id"]),
+                "happening_id": str(data["happening_id"]),
+                "event_date": date.fromisoformat(data["canonical_date"]),
+                "country": data.get("country"),
+            }
+        except (ValueError, KeyError, TypeError) as exc:
+            failed(msg, exc, "invalid")
+            return None
+
     async def on_activity(msg: Any, wb: WriteBehind) -> None:
-        item = unwrap(msg)
-        if item is None:
+        fields = activity_observation(msg)
+        if fields is None:
             return
-        ev, happening_id, canonical = item
-        group = A.territorial_group(ev)
-        if group is None:
-            return
-        observe(
-            wb,
-            activity_c,
-            A.CONTROL_ACTIVITY,
-            msg,
-            group=group,
-            event_date=canonical,
-            event_id=ev.event_id,
-            happening_id=happening_id,
-            country=ev.location.country if ev.location is not None else None,
-        )
+        observe(wb, activity_c, A.CONTROL_ACTIVITY, msg, **fields)
 
     async def guarded(handler: Any, msg: Any, wb: WriteBehind) -> None:
         try:
