@@ -187,20 +187,31 @@ def main(argv: list[str] | None = None) -> int:
     end_rss = statistics.median(s[1] for s in samples[-3:])
     max_rss = max(s[1] for s in after) if after else end_rss
     growth = (max_rss - base_rss) / base_rss if base_rss else 0.0
+    # Still rising at the end, or levelling off? Growth over the second half after warm-up.
+    mid_t = (after[0][0] + after[-1][0]) / 2 if after else samples[0][0]
+    around_mid = [s[1] for s in samples if abs(s[0] - mid_t) <= 5.0]
+    mid_rss = statistics.median(around_mid) if around_mid else end_rss
+    second_half = (end_rss - mid_rss) / mid_rss if mid_rss else 0.0
     ok = final_lag == 0 and growth <= args.max_growth
     info = machine_info()
     lines = [
         "# Soak",
         "",
-        f"`python benchmarks/soak.py -n {args.n}` — {time.strftime('%Y-%m-%d')}, "
+        f"`python benchmarks/soak.py {' '.join(sys.argv[1:])}`".replace(" `", "`")
+        + f" — {time.strftime('%Y-%m-%d')}, "
         f"{info.get('cores')} cores, {info.get('memory_gib')} GiB, {info.get('cpu_model')}",
         "",
         "| articles | seconds | articles/s | RSS after warm-up | max RSS after | "
-        "RSS at end | peak (VmHWM) | growth | final lag | verdict |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "RSS at end | peak (VmHWM) | growth | second half | final lag | verdict |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
         f"| {published:,} | {elapsed:.0f} | {published / elapsed:.0f} | {base_rss:.0f} MiB | "
         f"{max_rss:.0f} MiB | {end_rss:.0f} MiB | {(peak or 0) / 1024:.0f} MiB | "
-        f"{growth:+.1%} | {final_lag} | {'flat, caught up' if ok else 'FAILED'} |",
+        f"{growth:+.1%} | {second_half:+.1%} | {final_lag} | "
+        f"{'flat, caught up' if ok else 'FAILED'} |",
+        "",
+        f"Growth: max RSS after warm-up ({args.warmup:.0%} of the articles) over the RSS "
+        f"then (pass: at most {args.max_growth:.0%}); second half: RSS at the end over the "
+        "RSS halfway between warm-up and end.",
         "",
         "RSS samples (every 2 s; seconds → MiB, lag):",
         "",

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # glibc's mmap threshold, fixed (0: glibc's dynamic one, which lets freed RocksDB blocks
     # fragment the heap; pipeline/memory.py).
     malloc_mmap_threshold_bytes: int = Field(default=128 * 1024, ge=0, le=32 * 1024 * 1024)
+    # Seconds between glibc malloc_trim calls in the worker (0: never).
+    malloc_trim_seconds: float = Field(default=30.0, ge=0.0)
     # The worker's asyncio event loop: "uvloop" (libuv, where installed) or "asyncio".
     event_loop: Literal["asyncio", "uvloop"] = "asyncio"
     web_host: str = "127.0.0.1"

@@ -6,7 +6,8 @@ to 32 MiB). RocksDB's memtable arenas and block reads are exactly such blocks: a
 first flushes they land in the heap, and the holes they leave are kept by the process. The
 soak showed it: "free in heap" grew 20 -> 39 MiB over 80,000 articles (SIGUSR1 dumps) and
 stayed at 15 -> 16 MiB with a fixed threshold. Setting the threshold explicitly is what
-turns glibc's adjustment off.
+turns glibc's adjustment off. What the heap still keeps free (Python's and aiokafka's
+buffers of every size) goes back to the system every `malloc_trim_seconds`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,17 @@ def fix_malloc_thresholds(mmap_threshold: int) -> bool:
     ok = bool(mallopt(M_MMAP_THRESHOLD, mmap_threshold))
     ok = bool(mallopt(M_TRIM_THRESHOLD, 2 * mmap_threshold)) and ok
     return ok
+
+
+def release_free_heap() -> bool:
+    """Hand the heap's free pages back to the system (glibc's malloc_trim). False where
+    there is no glibc or nothing was released."""
+    try:
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return False
+    trim.argtypes = [ctypes.c_size_t]
+    return bool(trim(0))
 
 
 def tune_gc(gen0_threshold: int) -> None:

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from pipeline.app import Runtime
 
 # Each module exposes register(runtime) -> None.
-AGENT_MODULES = ("normalize", "health", "tables", "readside", "map", "watchdog")
+AGENT_MODULES = ("normalize", "health", "tables", "readside", "map", "watchdog", "heap")
 
 
 def register_all(runtime: Runtime) -> None:

@@ -7,7 +7,7 @@ import platform
 
 import pytest
 
-from pipeline.memory import fix_malloc_thresholds, tune_gc
+from pipeline.memory import fix_malloc_thresholds, release_free_heap, tune_gc
 
 
 def test_zero_leaves_glibc_thresholds_alone() -> None:
@@ -28,3 +28,10 @@ def test_tune_gc_freezes_startup_objects_and_sets_the_young_threshold() -> None:
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
+def test_free_heap_pages_are_released() -> None:
+    junk = [bytearray(4096) for _ in range(20_000)]  # ~80 MiB in small heap chunks
+    del junk
+    assert release_free_heap() is True

@@ -1,0 +1,22 @@
+"""Timer: the heap's free pages go back to the system now and then (pipeline.memory)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pipeline.memory import release_free_heap
+
+if TYPE_CHECKING:
+    from pipeline.app import Runtime
+
+
+def register(rt: Runtime) -> None:
+    interval = rt.settings.malloc_trim_seconds
+    if interval <= 0:
+        return
+
+    @rt.app.timer(interval, name="release-free-heap")
+    async def release() -> None:
+        # A few milliseconds on a heap of ~100 MiB; without it RSS counts every hole left
+        # by freed buffers (the soak: "free in heap" 15 -> 34 MiB over 200,000 articles).
+        release_free_heap()
