@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from pipeline.tables.activity import territorial_group
 from schemas import Article, TerritorialControlEvent, WithdrawalEvent
 
 AnyEvent = WithdrawalEvent | TerritorialControlEvent
@@ -59,11 +60,17 @@ class Outcome:
 
 
 def event_key(event: AnyEvent) -> bytes:
-    """The key that puts an event on the partition of the table row it updates."""
+    """The key that puts an event on the partition of the table rows it updates.
+
+    Withdrawals: the actor code (withdrawal row and activity group). Located control events:
+    the activity group (the province, else the place), so a place's control row and its
+    province's activity windows share a partition and one agent updates both.
+    """
     if isinstance(event, WithdrawalEvent):
         return event.actor.code.encode()
-    if event.location is not None:
-        return event.location.key.encode()
+    group = territorial_group(event)
+    if group is not None:
+        return group.encode()
     return f"actor:{event.actor.code}".encode()
 
 

@@ -62,6 +62,13 @@ INTERNAL_FIELDS = frozenset({"observations", "base", "event_ids", "happening_ids
 # the model does not keep them: with them, a worker's read side grew with every report.
 # `observations` and `base` stay: they answer "as of" questions.
 DROPPED_FIELDS = ("event_ids", "happening_ids", "refs")
+# A control row keeps up to MAX_CONTROL_OBSERVATIONS (100) reports per place to re-fold its
+# state; every worker's read side holding all of them grew for as long as places gathered
+# reports (the soak: ~90,000 more live Python objects over 200,000 articles). Reads need the
+# newest few: the map shows 8 "other reports"; the "as of" view takes status and controller
+# from the row's history, and only its last-report date for a day before the oldest kept
+# report falls back to the date of the transition in force.
+READ_OBSERVATIONS = 20
 
 ACTIVITY_PARAMS = ("spec", "group", "since", "closed", "limit", "offset", "cursor")
 KEY_MAX = 300
@@ -229,6 +236,9 @@ class ReadModel:
             if isinstance(data, dict):
                 for name in DROPPED_FIELDS:
                     data.pop(name, None)
+                observations = data.get("observations")
+                if isinstance(observations, list) and len(observations) > READ_OBSERVATIONS:
+                    data["observations"] = observations[-READ_OBSERVATIONS:]  # newest last
             row = parse_row(table, data)
         except (orjson.JSONDecodeError, ValidationError, ValueError, TypeError):
             self.invalid += 1

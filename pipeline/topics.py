@@ -17,10 +17,9 @@ TABLES_CONTROL = "tables.control"
 TABLES_WITHDRAWALS = "tables.withdrawals"
 TABLES_CLAIMS = "tables.claims"
 TABLES_ACTIVITY = "tables.activity"
-# Internal repartition topics of the table agents (territorial events re-keyed by actor code
-# for `claims`, and by activity group for the activity windows).
+# Internal repartition topic of the table agents: share-of-territory events re-keyed by
+# actor code for `claims`.
 REPARTITION_CLAIMS = "internal.claims-by-actor"
-REPARTITION_ACTIVITY = "internal.activity-by-group"
 
 # What `frontline subscribe NAME` accepts, mapped to base topic names.
 STREAMS = {
@@ -34,7 +33,6 @@ STREAMS = {
     "tables.claims": TABLES_CLAIMS,
     "tables.activity": TABLES_ACTIVITY,
     "internal.claims-by-actor": REPARTITION_CLAIMS,
-    "internal.activity-by-group": REPARTITION_ACTIVITY,
 }
 
 
@@ -67,11 +65,10 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         spec(DLQ, {**keep, "max.message.bytes": "4194304"}, "rejected raw bytes + error headers"),
         spec(LEDGER, keep, "one outcome record per processed article, key = article id"),
         spec(EVENTS_WITHDRAWAL, keep, "withdrawal events, key = actor code"),
-        spec(EVENTS_CONTROL, keep, "territorial-control events, key = place key"),
+        spec(EVENTS_CONTROL, keep, "territorial-control events, key = province (else place)"),
         spec(TABLES_CONTROL, compacted, "latest control row per place"),
         spec(TABLES_WITHDRAWALS, compacted, "latest withdrawal row per actor"),
         spec(TABLES_CLAIMS, compacted, "latest territory claim row per actor"),
         spec(TABLES_ACTIVITY, compacted, "latest row per activity window (final when closed)"),
         spec(REPARTITION_CLAIMS, keep, "internal: share-of-territory events, key = actor code"),
-        spec(REPARTITION_ACTIVITY, keep, "internal: control events, key = activity group"),
     ]

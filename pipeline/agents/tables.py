@@ -7,12 +7,12 @@ partition (a Faust table write goes to the partition of the event being processe
 - `tables-withdrawals` reads `events.withdrawal` (key = actor code): dedup registry
   (`tables-dedup-withdrawal`, fingerprint includes the actor), table `tables-withdrawals`
   (key actor code) and the withdrawal activity windows (group = actor code).
-- `tables-control` reads `events.territorial-control` (key = Place.key): dedup registry
+- `tables-control` reads `events.territorial-control` (key = activity group: the province,
+  else the place, so every place of a province is on one partition): dedup registry
   (`tables-dedup-control`, fingerprint includes the place), table `tables-control` (key
-  Place.key); it re-keys share-of-territory events by actor code onto
-  `internal.claims-by-actor` and located events by province onto `internal.activity-by-group`.
+  Place.key) and the control activity windows (group = province); it re-keys
+  share-of-territory events by actor code onto `internal.claims-by-actor`.
 - `tables-claims` reads `internal.claims-by-actor`: table `tables-claims` (key actor code).
-- `tables-activity` reads `internal.activity-by-group`: control activity windows.
 
 Activity windows are event-time windows of `pipeline.tables.activity` stored as one row per
 window (key `spec|group|start`) plus one small watermark row per (spec, group) holding
@@ -150,9 +150,7 @@ def register(rt: Runtime) -> None:
     events_w = raw_topic(T.EVENTS_WITHDRAWAL)
     events_c = raw_topic(T.EVENTS_CONTROL)
     by_actor = raw_topic(T.REPARTITION_CLAIMS)
-    by_group = raw_topic(T.REPARTITION_ACTIVITY)
     by_actor_name = T.topic_name(settings, T.REPARTITION_CLAIMS)
-    by_group_name = T.topic_name(settings, T.REPARTITION_ACTIVITY)
     out = {
         "control": T.topic_name(settings, T.TABLES_CONTROL),
         "withdrawals": T.topic_name(settings, T.TABLES_WITHDRAWALS),
@@ -338,7 +336,6 @@ def register(rt: Runtime) -> None:
             failed(msg, TypeError(f"{ev.event_type} event on the control topic"), "invalid")
             return
         decision = register_dedup(wb, dedup_c, ev)
-        headers = [(EVENT_TIME_HEADER, event_ms(msg))]
         if K.accepts(ev):
             key = K.table_key(ev)
             row = wb.get(control, key, ControlRow.model_validate)
@@ -347,18 +344,20 @@ def register(rt: Runtime) -> None:
                 wb.set(control, key, new)
             wb.publish("control", key, new)  # also on replays, see above
             group = A.territorial_group(ev)
-            if group is not None:
-                # Only what the activity windows need: no event to dump here and re-validate
-                # there (a third of the activity path's cost).
-                observation = {
-                    "group": group,
-                    "event_id": ev.event_id,
-                    "happening_id": decision.happening_id,
-                    "canonical_date": decision.canonical_date.isoformat(),
-                    "country": ev.location.country if ev.location is not None else None,
-                }
-                await output.send(by_group_name, group.encode(), orjson.dumps(observation), headers)
+            if group is not None:  # replays too: observe() counts an event id once
+                observe(
+                    wb,
+                    activity_c,
+                    A.CONTROL_ACTIVITY,
+                    msg,
+                    group=group,
+                    event_date=decision.canonical_date,
+                    event_id=ev.event_id,
+                    happening_id=decision.happening_id,
+                    country=ev.location.country if ev.location is not None else None,
+                )
         if C.accepts(ev):
+            headers = [(EVENT_TIME_HEADER, event_ms(msg))]
             forwarded = orjson.dumps(
                 {
                     "event": ev.model_dump(mode="json"),
@@ -392,42 +391,6 @@ def register(rt: Runtime) -> None:
             wb.set(claims, key, new)
         wb.publish("claims", key, new)  # also on replays, see above
 
-    def activity_observation(msg: Any) -> dict[str, Any] | None:
-        """The record `on_control` forwards; records of the older format carry the event."""
-        try:
-            data = orjson.loads(msg.value)
-            if "group" not in data:
-                item = unwrap(msg)
-                if item is None:
-                    return None
-                ev, happening_id, canonical = item
-                group = A.territorial_group(ev)
-                if group is None:
-                    return None
-                data = {
-                    "group": group,
-                    "event_id": ev.event_id,
-                    "happening_id": happening_id,
-                    "canonical_date": canonical.isoformat(),
-                    "country": ev.location.country if ev.location is not None else None,
-                }
-            return {
-                "group": str(data["group"]),
-                "event_id": str(data["event_id"]),
-                "happening_id": str(data["happening_id"]),
-                "event_date": date.fromisoformat(data["canonical_date"]),
-                "country": data.get("country"),
-            }
-        except (ValueError, KeyError, TypeError) as exc:
-            failed(msg, exc, "invalid")
-            return None
-
-    async def on_activity(msg: Any, wb: WriteBehind) -> None:
-        fields = activity_observation(msg)
-        if fields is None:
-            return
-        observe(wb, activity_c, A.CONTROL_ACTIVITY, msg, **fields)
-
     async def guarded(handler: Any, msg: Any, wb: WriteBehind) -> None:
         try:
             await handler(msg, wb)
@@ -450,7 +413,7 @@ def register(rt: Runtime) -> None:
                     await asyncio.sleep(0)  # let the normalize agent in: its latency
             await flush(wb)
 
-    # concurrency=1: higher values can commit past in-flight messages (faust #606). Four
+    # concurrency=1: higher values can commit past in-flight messages (faust #606). Three
     # named functions: Faust tells agents apart by their function.
     @app.agent(events_w, name="tables-withdrawals", concurrency=1)
     async def withdrawals_agent(stream: Any) -> None:
@@ -463,7 +426,3 @@ def register(rt: Runtime) -> None:
     @app.agent(by_actor, name="tables-claims", concurrency=1)
     async def claims_agent(stream: Any) -> None:
         await run(stream, on_claim)
-
-    @app.agent(by_group, name="tables-activity", concurrency=1)
-    async def activity_agent(stream: Any) -> None:
-        await run(stream, on_activity)

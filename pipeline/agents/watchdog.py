@@ -99,7 +99,6 @@ def register(rt: Runtime, *, exit: Callable[[int], object] = os._exit) -> None:
             T.EVENTS_WITHDRAWAL,
             T.EVENTS_CONTROL,
             T.REPARTITION_CLAIMS,
-            T.REPARTITION_ACTIVITY,
         )
     )
     interval = max(1.0, min(10.0, stall_seconds / 6))

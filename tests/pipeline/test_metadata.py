@@ -11,7 +11,7 @@ from faust.exceptions import PartitionsMismatch
 from pipeline.app import create_app
 from pipeline.config import Settings
 
-SOURCE = "frontline.internal.activity-by-group"
+SOURCE = "frontline.events.territorial-control"
 
 
 def _table_with_counts(tmp_path: Path, counts: dict[str, int]) -> Any:

@@ -38,7 +38,7 @@ def test_valid_article_yields_keyed_records() -> None:
     assert out.ok and out.article_id == "a1"
     (rec,) = out.records
     assert rec.stream == "territorial_control"
-    assert rec.key == b"AF27"  # the control table's key: the place
+    assert rec.key == b"AF27"  # the province: the place's row and its activity windows
     assert orjson.loads(rec.value)["event_id"] == "a1:1"
 
 
@@ -51,6 +51,26 @@ def test_withdrawal_key_is_the_actor_code() -> None:
         status="announced",
     )
     assert event_key(ev) == b"FRA"
+
+
+def test_control_events_of_one_province_share_a_key() -> None:
+    def control(place: Place) -> TerritorialControlEvent:
+        return TerritorialControlEvent(
+            event_id=f"e-{place.name}",
+            article_id="a",
+            actor=Actor(name="Taliban", code="TALIBAN", kind="armed_group"),
+            location=place,
+            evidence=Evidence(text="x", start=0, end=1),
+            change="gain",
+        )
+
+    district = Place(name="Spin Boldak", kind="district", country="AFG", adm1="AF27", adm2="AF2709")
+    city = Place(name="Kandahar", kind="city", country="AFG", adm1="AF27")
+    unmapped = Place(name="Nowhere", kind="city", country="SYR")
+    # One partition for every place of the province: the control agent updates the place's
+    # row and the province's activity windows together.
+    assert event_key(control(district)) == event_key(control(city)) == b"AF27"
+    assert event_key(control(unmapped)) == unmapped.key.encode()
 
 
 def test_each_kind_of_bad_input_is_rejected_with_its_stage_and_class() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import orjson
 import pytest
@@ -111,6 +111,30 @@ def test_read_model_does_not_keep_id_bookkeeping_that_grows_with_every_report(
     assert kandahar.event_ids == [] and kandahar.happening_ids == []
     assert len(kandahar.observations) == 2  # kept: the "as of" view folds them
     assert model.table("withdrawals")["USA"].refs == {}  # type: ignore[union-attr]
+
+
+def test_read_model_keeps_the_newest_reports_and_the_whole_history() -> None:
+    places = [TALIBAN, AFG] * 30  # control changes hands 60 times
+    events = [
+        ctl(f"e{i:02d}", KANDAHAR, actor, (date(2021, 1, 1) + timedelta(days=i)).isoformat())
+        for i, actor in enumerate(places)
+    ]
+    row = control_row(*events)
+    assert len(row.observations) == 60
+    m = ReadModel()
+    m.apply_record("control", b"AF33", record(row))
+    kept = m.table("control")["AF33"]
+    assert isinstance(kept, ControlRow)
+    assert [o.event_id for o in kept.observations] == [f"e{i:02d}" for i in range(40, 60)]
+    assert kept.history == row.history  # "as of" any retained day still answers
+    early, full = control_as_of(kept, date(2021, 1, 11)), control_as_of(row, date(2021, 1, 11))
+    assert early is not None and full is not None and early.controller is not None
+    assert early.controller.code == "TALIBAN"  # e10, on Jan 11 (e11 on Jan 12: AFG)
+    assert (early.status, early.controller, early.since) == (
+        full.status,
+        full.controller,
+        full.since,
+    )
 
 
 def test_list_page_filters_and_paginates(model: ReadModel) -> None:
