@@ -14,9 +14,11 @@ def register(rt: Runtime) -> None:
     interval = rt.settings.malloc_trim_seconds
     if interval <= 0:
         return
+    stats = rt.stats.setdefault("heap_trims", {"runs": 0, "released": 0})
 
     @rt.app.timer(interval, name="release-free-heap")
     async def release() -> None:
         # A few milliseconds on a heap of ~100 MiB; without it RSS counts every hole left
         # by freed buffers (the soak: "free in heap" 15 -> 34 MiB over 200,000 articles).
-        release_free_heap()
+        stats["runs"] += 1
+        stats["released"] += release_free_heap()
