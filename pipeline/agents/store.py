@@ -2,8 +2,8 @@
 
 Faust opens one RocksDB database per table *and* partition (8 tables x 4 partitions = 32 on
 one worker), each with its own block cache, its own memtables and its index and filter
-blocks held outside any cache. Bounded per store, the sum still grew for hundreds of
-thousands of articles (the soak: +32% RSS over 100,000). Here every store of the process
+blocks held outside any cache. Bounded per store, the sum was bounded only by hundreds of
+MiB, filled slowly over a long run. Here every store of the process
 draws on one block cache, which also holds the index and filter blocks, and one write buffer
 manager caps all memtables together, so the worker's RocksDB memory has one ceiling it
 reaches early.
