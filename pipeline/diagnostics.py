@@ -15,6 +15,8 @@ import threading
 from types import FrameType
 from typing import Any
 
+from pipeline.memory import malloc_usage
+
 log = logging.getLogger(__name__)
 
 
@@ -183,28 +185,15 @@ def format_heap() -> str:
         f"heap: python blocks {sys.getallocatedblocks():,}, "
         f"gc objects {len(gc.get_objects()):,} (+{gc.get_freeze_count():,} frozen)"
     ]
-    try:
-        import ctypes
-
-        class MallInfo2(ctypes.Structure):
-            _fields_ = [
-                (name, ctypes.c_size_t)
-                for name in (
-                    "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
-                    "fsmblks", "uordblks", "fordblks", "keepcost",
-                )
-            ]  # fmt: skip
-
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallinfo2.restype = MallInfo2
-        info = libc.mallinfo2()
+    usage = malloc_usage()
+    if usage is None:
+        lines.append("  malloc: no mallinfo2 here")
+    else:
         mib = 1024 * 1024
         lines.append(
-            f"  malloc (MiB): in use {info.uordblks / mib:.1f}, free in heap "
-            f"{info.fordblks / mib:.1f}, mmapped {info.hblkhd / mib:.1f}"
+            f"  malloc (MiB): in use {usage.in_use / mib:.1f}, free in heap "
+            f"{usage.free / mib:.1f}, mmapped {usage.mmapped / mib:.1f}"
         )
-    except (OSError, AttributeError):  # not glibc, or glibc < 2.33
-        lines.append("  malloc: no mallinfo2 here")
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import logging
+from typing import NamedTuple
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,35 @@ def fix_malloc_thresholds(mmap_threshold: int) -> bool:
     ok = bool(mallopt(M_MMAP_THRESHOLD, mmap_threshold))
     ok = bool(mallopt(M_TRIM_THRESHOLD, 2 * mmap_threshold)) and ok
     return ok
+
+
+class MallocUsage(NamedTuple):
+    """glibc's heap, in bytes: handed out, free inside the heap, in separate mappings."""
+
+    in_use: int
+    free: int
+    mmapped: int
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+            "fsmblks", "uordblks", "fordblks", "keepcost",
+        )
+    ]  # fmt: skip
+
+
+def malloc_usage() -> MallocUsage | None:
+    """glibc's own figures (mallinfo2); None without glibc >= 2.33."""
+    try:
+        mallinfo2 = ctypes.CDLL("libc.so.6").mallinfo2
+    except (OSError, AttributeError):
+        return None
+    mallinfo2.restype = _MallInfo2
+    info = mallinfo2()
+    return MallocUsage(in_use=info.uordblks, free=info.fordblks, mmapped=info.hblkhd)
 
 
 def release_free_heap() -> bool:
