@@ -32,5 +32,6 @@ def test_short_soak_catches_up_and_memory_does_not_run_away(kafka_bootstrap: str
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
     assert "flat, caught up" in out
-    # Both diagnostic dumps came back, with the worker-wide RocksDB figures.
+    # Both diagnostic dumps came back, with the worker-wide RocksDB and heap figures.
     assert out.count("block cache (shared by every store)") == 2
+    assert out.count("heap: python blocks") == 2
