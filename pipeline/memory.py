@@ -15,7 +15,8 @@ from __future__ import annotations
 import ctypes
 import gc
 import logging
-from typing import NamedTuple
+from functools import cache
+from typing import Any, NamedTuple
 
 log = logging.getLogger(__name__)
 
@@ -23,15 +24,22 @@ M_TRIM_THRESHOLD = -1  # mallopt parameters, from glibc's malloc.h
 M_MMAP_THRESHOLD = -3
 
 
+@cache
+def _glibc(name: str) -> Any:
+    """glibc's function `name`, or None where there is no glibc (or one without it)."""
+    try:
+        return getattr(ctypes.CDLL("libc.so.6"), name)
+    except (OSError, AttributeError):
+        return None
+
+
 def fix_malloc_thresholds(mmap_threshold: int) -> bool:
     """Fix glibc's mmap and trim thresholds (0: leave glibc's dynamic ones). False where
     there is no glibc."""
     if mmap_threshold <= 0:
         return False
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
+    mallopt = _glibc("mallopt")
+    if mallopt is None:
         log.info("no glibc mallopt here; malloc thresholds left as they are")
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
@@ -60,9 +68,8 @@ class _MallInfo2(ctypes.Structure):
 
 def malloc_usage() -> MallocUsage | None:
     """glibc's own figures (mallinfo2); None without glibc >= 2.33."""
-    try:
-        mallinfo2 = ctypes.CDLL("libc.so.6").mallinfo2
-    except (OSError, AttributeError):
+    mallinfo2 = _glibc("mallinfo2")
+    if mallinfo2 is None:
         return None
     mallinfo2.restype = _MallInfo2
     info = mallinfo2()
@@ -72,9 +79,8 @@ def malloc_usage() -> MallocUsage | None:
 def release_free_heap() -> bool:
     """Hand the heap's free pages back to the system (glibc's malloc_trim). False where
     there is no glibc or nothing was released."""
-    try:
-        trim = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
+    trim = _glibc("malloc_trim")
+    if trim is None:
         return False
     trim.argtypes = [ctypes.c_size_t]
     return bool(trim(0))

@@ -19,11 +19,15 @@ from faust.stores import STORES
 from faust.stores.rocksdb import RocksDBOptions
 from faust.stores.rocksdb import Store as RocksDBStore
 
+from pipeline.config import Settings
+
 SCHEME = "frontline-rocksdb"
 
-# Options keys of ours, popped before Faust's RocksDBOptions sees the rest.
+# Options keys of ours (set by `Settings.table_options`), popped before Faust's
+# RocksDBOptions sees the rest.
 CACHE_KEY = "shared_block_cache_size"
 WRITE_BUFFERS_KEY = "shared_write_buffer_size"
+_DEFAULTS = Settings.model_fields
 
 
 @cache
@@ -66,8 +70,10 @@ class SharedMemoryStore(RocksDBStore):
 
     def __init__(self, url: Any, app: Any, table: Any, **kwargs: Any) -> None:
         options = dict(kwargs.pop("options", None) or {})
-        cache_bytes = int(options.pop(CACHE_KEY, 32 * 1024 * 1024))
-        write_buffer_bytes = int(options.pop(WRITE_BUFFERS_KEY, 32 * 1024 * 1024))
+        cache_bytes = int(options.pop(CACHE_KEY, _DEFAULTS["rocksdb_block_cache_bytes"].default))
+        write_buffer_bytes = int(
+            options.pop(WRITE_BUFFERS_KEY, _DEFAULTS["rocksdb_write_buffer_total_bytes"].default)
+        )
         super().__init__(url, app, table, options=options, **kwargs)
         self.rocksdb_options = SharedMemoryOptions(
             cache_bytes=cache_bytes,

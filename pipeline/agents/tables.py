@@ -208,13 +208,12 @@ def register(rt: Runtime) -> None:
         tbl: Any,
         spec: A.WindowSpec,
         msg: Any,
-        *,
         group: str,
-        event_date: date,
-        event_id: str,
-        happening_id: str,
-        country: str | None,
+        ev: WithdrawalEvent | TerritorialControlEvent,
+        decision: DedupDecision,
     ) -> None:
+        """Count `ev` in its group's windows, on the happening's canonical date."""
+        event_date = decision.canonical_date
         wm_key = watermark_key(spec, group)
         meta: dict[str, Any] = wb.get(tbl, wm_key) or {
             "spec": spec.name,
@@ -250,9 +249,9 @@ def register(rt: Runtime) -> None:
             spec,
             group=group,
             event_date=event_date,
-            event_id=event_id,
-            happening_id=happening_id,
-            country=country,
+            event_id=ev.event_id,
+            happening_id=decision.happening_id,
+            country=ev.location.country if ev.location is not None else None,
             today=rt.clock().date(),
         )
         new = result.state
@@ -314,17 +313,7 @@ def register(rt: Runtime) -> None:
         wb.publish("withdrawals", key, new)
         group = A.withdrawal_group(ev)
         if group is not None:  # replays too: observe() counts an event id once
-            observe(
-                wb,
-                activity_w,
-                A.WITHDRAWAL_ACTIVITY,
-                msg,
-                group=group,
-                event_date=decision.canonical_date,
-                event_id=ev.event_id,
-                happening_id=decision.happening_id,
-                country=ev.location.country if ev.location is not None else None,
-            )
+            observe(wb, activity_w, A.WITHDRAWAL_ACTIVITY, msg, group, ev, decision)
         done(msg)
 
     # -- territorial control ------------------------------------------------------------
@@ -345,17 +334,7 @@ def register(rt: Runtime) -> None:
             wb.publish("control", key, new)  # also on replays, see above
             group = A.territorial_group(ev)
             if group is not None:  # replays too: observe() counts an event id once
-                observe(
-                    wb,
-                    activity_c,
-                    A.CONTROL_ACTIVITY,
-                    msg,
-                    group=group,
-                    event_date=decision.canonical_date,
-                    event_id=ev.event_id,
-                    happening_id=decision.happening_id,
-                    country=ev.location.country if ev.location is not None else None,
-                )
+                observe(wb, activity_c, A.CONTROL_ACTIVITY, msg, group, ev, decision)
         if C.accepts(ev):
             headers = [(EVENT_TIME_HEADER, event_ms(msg))]
             forwarded = orjson.dumps(

@@ -17,6 +17,7 @@ from pipeline.cli.audit_cmd import run_audit
 from pipeline.client import FrontlineClient
 from pipeline.config import PROJECT_ROOT, Settings
 from pipeline.inputs import iter_path
+from schemas.common import Place
 from tests.conftest import SHARED, WorkerProcess, _free_port, describe_workers
 
 pytestmark = pytest.mark.integration
@@ -117,7 +118,11 @@ def explain_table_problems(client: FrontlineClient, settings: Settings, text: st
     problems = [ln for ln in text.splitlines() if ln.startswith("TABLE: control")]
     keys = [ln.split()[2].rstrip(":") for ln in problems]
     for r in client.stream("territorial-control"):
-        key = r.key.decode() if isinstance(r.key, bytes) else str(r.key)
+        # Events are keyed by province; the control row by the event's own place.
+        location = r.value.get("location") if isinstance(r.value, dict) else None
+        if not isinstance(location, dict):
+            continue
+        key = Place.model_validate(location).key
         if key in keys[:3] and isinstance(r.value, dict):
             have = r.value.get("event_id") in (rows.get(key, {}).get("event_ids") or [])
             where = "in row" if have else "NOT in row"
