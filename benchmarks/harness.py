@@ -160,6 +160,38 @@ def proc_status_kib(pid: int, name: str) -> int | None:
     return None
 
 
+def rss_by_mapping_kib(pid: int) -> dict[str, int]:
+    """Resident KiB by kind of mapping (/proc/PID/smaps): the brk heap, anonymous mappings
+    (malloc arenas, pymalloc arenas, thread stacks), shared libraries, other files; plus the
+    thread count. Tells growth the allocator keeps from growth in mapped files."""
+    out = {"heap": 0, "anon": 0, "libs": 0, "files": 0, "other": 0, "threads": 0}
+    kind = "other"
+    try:
+        for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+            head, _, rest = line.partition(" ")
+            if "-" in head and not head.endswith(":"):
+                path = line.split(maxsplit=5)[5].strip() if len(line.split()) > 5 else ""
+                if path == "[heap]":
+                    kind = "heap"
+                elif not path:
+                    kind = "anon"
+                elif path.startswith("/"):
+                    kind = "libs" if ".so" in path else "files"
+                else:
+                    kind = "other"
+            elif head == "Rss:":
+                out[kind] += int(rest.split()[0])
+        out["threads"] = proc_status_kib(pid, "Threads") or 0
+    except OSError:
+        pass
+    return out
+
+
+def format_rss_by_mapping(kib: dict[str, int]) -> str:
+    parts = [f"{k} {v / 1024:.1f}" for k, v in kib.items() if k != "threads"]
+    return f"RSS by mapping (MiB): {', '.join(parts)}; threads {kib.get('threads', 0)}"
+
+
 class Worker:
     """A `frontline worker` subprocess with its own web port and data dir."""
 

@@ -33,9 +33,11 @@ from benchmarks.harness import (
     Cleanup,
     Dataset,
     Worker,
+    format_rss_by_mapping,
     machine_info,
     proc_status_kib,
     publish,
+    rss_by_mapping_kib,
     say,
 )
 from pipeline import topics as T
@@ -113,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="frontline-soak-"))
     samples: list[tuple[float, float, int | None]] = []  # (t, rss MiB, lag)
     memory_report = ""
+    mappings: list[str] = []  # RSS by kind of mapping at the baseline and at the end
     stop = threading.Event()
     try:
         bootstrap = args.bootstrap
@@ -175,7 +178,9 @@ def main(argv: list[str] | None = None) -> int:
                 baseline_t = time.monotonic() - t_start
                 # RocksDB memory (and, traced, the Python heap) at the baseline.
                 os.kill(worker.pid, signal.SIGUSR1)
+                mappings.append(format_rss_by_mapping(rss_by_mapping_kib(worker.pid)))
         time.sleep(4)  # a last couple of samples at rest
+        mappings.append(format_rss_by_mapping(rss_by_mapping_kib(worker.pid)))
         os.kill(worker.pid, signal.SIGUSR1)  # the same at the end
         wait_until = time.monotonic() + 120  # a snapshot of a big heap takes a while
         while time.monotonic() < wait_until:
@@ -242,9 +247,9 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "```",
     ]
-    if memory_report:
+    if memory_report or mappings:
         lines += ["", "Worker memory at the baseline and at the end (SIGUSR1 dumps):", ""]
-        lines += ["```", memory_report, "```"]
+        lines += ["```", *mappings, memory_report, "```"]
     text = "\n".join(lines) + "\n"
     print(text)
     if not args.no_write:
