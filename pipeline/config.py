@@ -63,8 +63,16 @@ class Settings(BaseSettings):
     # glibc's mmap threshold, fixed (0: glibc's dynamic one, which lets freed RocksDB blocks
     # fragment the heap; pipeline/memory.py).
     malloc_mmap_threshold_bytes: int = Field(default=128 * 1024, ge=0, le=32 * 1024 * 1024)
-    # Seconds between glibc malloc_trim calls in the worker (0: never).
+    # Seconds between releases of the allocator's free pages (glibc malloc_trim, jemalloc
+    # arena purge) in the worker (0: never).
     malloc_trim_seconds: float = Field(default=30.0, ge=0.0)
+    # The worker's malloc: "auto" re-executes it with jemalloc preloaded where the library
+    # is installed (libjemalloc2), else glibc's; "jemalloc" fails without it; "system" never
+    # preloads. See pipeline/memory.py and docs/soak.md for what it changes.
+    allocator: Literal["auto", "jemalloc", "system"] = "auto"
+    jemalloc_path: Path | None = None  # the library to preload; found by itself if unset
+    # MALLOC_CONF for the preloaded jemalloc (an operator's own MALLOC_CONF wins).
+    jemalloc_conf: str = "background_thread:true"
     # The worker's asyncio event loop: "uvloop" (libuv, where installed) or "asyncio".
     event_loop: Literal["asyncio", "uvloop"] = "asyncio"
     web_host: str = "127.0.0.1"

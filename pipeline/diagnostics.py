@@ -187,11 +187,12 @@ def format_heap() -> str:
     ]
     usage = malloc_usage()
     if usage is None:
-        lines.append("  malloc: no mallinfo2 here")
+        lines.append("  malloc: no figures from this allocator")
     else:
         mib = 1024 * 1024
+        held = "free in heap" if usage.allocator == "glibc" else "resident, not allocated"
         lines.append(
-            f"  malloc (MiB): in use {usage.in_use / mib:.1f}, free in heap "
+            f"  malloc {usage.allocator} (MiB): in use {usage.in_use / mib:.1f}, {held} "
             f"{usage.free / mib:.1f}, mmapped {usage.mmapped / mib:.1f}"
         )
     return "\n".join(lines)

@@ -8,15 +8,23 @@ soak showed it: "free in heap" grew 20 -> 39 MiB over 80,000 articles (SIGUSR1 d
 stayed at 15 -> 16 MiB with a fixed threshold. Setting the threshold explicitly is what
 turns glibc's adjustment off. What the heap still keeps free (Python's and aiokafka's
 buffers of every size) goes back to the system every `malloc_trim_seconds`.
+
+Where jemalloc is installed (Debian: libjemalloc2) the worker runs on it instead
+(`FRONTLINE_ALLOCATOR`, `pipeline.cli.worker_cmd`): the same figures and the same periodic
+release then go through its `mallctl`, and glibc's thresholds are left alone.
 """
 
 from __future__ import annotations
 
 import ctypes
 import gc
+import glob
 import logging
+import os
+from collections.abc import Mapping
 from functools import cache
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +41,97 @@ def _glibc(name: str) -> Any:
         return None
 
 
+# Where distributions install jemalloc's shared library (Debian and Ubuntu put it under
+# their multiarch directory, e.g. /usr/lib/x86_64-linux-gnu).
+JEMALLOC_GLOBS = (
+    "/usr/lib/*-linux-gnu/libjemalloc.so.2",
+    "/usr/lib64/libjemalloc.so.2",
+    "/usr/lib/libjemalloc.so.2",
+    "/usr/local/lib/libjemalloc.so.2",
+)
+# Set in the environment of a worker re-executed with jemalloc preloaded: never twice.
+PRELOADED_MARK = "FRONTLINE_ALLOCATOR_PRELOADED"
+MALLCTL_ARENAS_ALL = 4096  # jemalloc's "all arenas" index in arena.<i>.* names
+
+
+@cache
+def _jemalloc(name: str) -> Any:
+    """jemalloc's function `name` when jemalloc serves this process's malloc, else None."""
+    try:
+        return getattr(ctypes.CDLL(None), name)
+    except (OSError, AttributeError):
+        return None
+
+
+def active_allocator() -> Literal["jemalloc", "glibc", "other"]:
+    if _jemalloc("mallctl") is not None:
+        return "jemalloc"
+    return "glibc" if _glibc("mallinfo2") is not None else "other"
+
+
+def find_jemalloc(explicit: Path | None = None) -> Path | None:
+    """The jemalloc library to preload: `explicit` if it exists, else the first one found."""
+    if explicit is not None:
+        return explicit if explicit.is_file() else None
+    for pattern in JEMALLOC_GLOBS:
+        for hit in sorted(glob.glob(pattern)):
+            return Path(hit)
+    return None
+
+
+class AllocatorError(RuntimeError):
+    """jemalloc was asked for and cannot be had."""
+
+
+def preload_env(
+    choice: Literal["auto", "jemalloc", "system"],
+    environ: Mapping[str, str],
+    *,
+    active: str,
+    library: Path | None,
+    malloc_conf: str,
+) -> dict[str, str] | None:
+    """The environment to re-execute this process with so that jemalloc serves malloc, or
+    None to carry on as it is. Raises AllocatorError when "jemalloc" cannot be honoured."""
+    if choice == "system" or active == "jemalloc":
+        return None
+    if environ.get(PRELOADED_MARK):  # preloaded once and still not active: do not loop
+        if choice == "jemalloc":
+            raise AllocatorError(f"{library} was preloaded but does not serve malloc")
+        return None
+    if library is None:
+        if choice == "jemalloc":
+            raise AllocatorError(
+                "FRONTLINE_ALLOCATOR=jemalloc but no jemalloc library was found "
+                "(Debian/Ubuntu: apt install libjemalloc2; or set FRONTLINE_JEMALLOC_PATH)"
+            )
+        return None
+    env = dict(environ)
+    env["LD_PRELOAD"] = " ".join(p for p in (str(library), env.get("LD_PRELOAD", "")) if p)
+    env.setdefault("MALLOC_CONF", malloc_conf)  # an operator's own MALLOC_CONF wins
+    env[PRELOADED_MARK] = "1"
+    return env
+
+
+def reexec(env: Mapping[str, str]) -> None:
+    """Replace this process with itself, same command line, in `env`."""
+    import sys
+
+    os.execve(sys.executable, sys.orig_argv, dict(env))
+
+
+def _mallctl_size(name: str) -> int | None:
+    mallctl = _jemalloc("mallctl")
+    value = ctypes.c_size_t(0)
+    size = ctypes.c_size_t(ctypes.sizeof(value))
+    rc = mallctl(name.encode(), ctypes.byref(value), ctypes.byref(size), None, 0)
+    return int(value.value) if rc == 0 else None
+
+
 def fix_malloc_thresholds(mmap_threshold: int) -> bool:
     """Fix glibc's mmap and trim thresholds (0: leave glibc's dynamic ones). False where
-    there is no glibc."""
-    if mmap_threshold <= 0:
+    glibc does not serve malloc."""
+    if mmap_threshold <= 0 or active_allocator() != "glibc":
         return False
     mallopt = _glibc("mallopt")
     if mallopt is None:
@@ -49,8 +144,11 @@ def fix_malloc_thresholds(mmap_threshold: int) -> bool:
 
 
 class MallocUsage(NamedTuple):
-    """glibc's heap, in bytes: handed out, free inside the heap, in separate mappings."""
+    """The allocator's own figures, in bytes: handed out; held but free (glibc: free in its
+    heap; jemalloc: resident minus allocated); mapped outside the heap (glibc: its own mmaps;
+    jemalloc: all it maps)."""
 
+    allocator: str
     in_use: int
     free: int
     mmapped: int
@@ -67,18 +165,29 @@ class _MallInfo2(ctypes.Structure):
 
 
 def malloc_usage() -> MallocUsage | None:
-    """glibc's own figures (mallinfo2); None without glibc >= 2.33."""
+    """jemalloc's figures, or glibc's (mallinfo2); None with neither (or glibc < 2.33)."""
+    if active_allocator() == "jemalloc":
+        epoch = ctypes.c_uint64(1)  # writing the epoch refreshes jemalloc's statistics
+        _jemalloc("mallctl")(b"epoch", None, None, ctypes.byref(epoch), ctypes.sizeof(epoch))
+        figures = [_mallctl_size(f"stats.{n}") for n in ("allocated", "resident", "mapped")]
+        if any(f is None for f in figures):
+            return None
+        allocated, resident, mapped = (int(f or 0) for f in figures)
+        return MallocUsage("jemalloc", allocated, max(0, resident - allocated), mapped)
     mallinfo2 = _glibc("mallinfo2")
     if mallinfo2 is None:
         return None
     mallinfo2.restype = _MallInfo2
     info = mallinfo2()
-    return MallocUsage(in_use=info.uordblks, free=info.fordblks, mmapped=info.hblkhd)
+    return MallocUsage("glibc", info.uordblks, info.fordblks, info.hblkhd)
 
 
 def release_free_heap() -> bool:
-    """Hand the heap's free pages back to the system (glibc's malloc_trim). False where
-    there is no glibc or nothing was released."""
+    """Hand the allocator's free pages back to the system (jemalloc: purge every arena;
+    glibc: malloc_trim). False where neither could, or glibc released nothing."""
+    if active_allocator() == "jemalloc":
+        name = f"arena.{MALLCTL_ARENAS_ALL}.purge".encode()
+        return _jemalloc("mallctl")(name, None, None, None, 0) == 0
     trim = _glibc("malloc_trim")
     if trim is None:
         return False

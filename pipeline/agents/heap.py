@@ -1,16 +1,18 @@
-"""Timer: the heap's free pages go back to the system now and then (pipeline.memory)."""
+"""Timer: the allocator's free pages go back to the system now and then (pipeline.memory);
+`/health` says which allocator serves the worker."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipeline.memory import release_free_heap
+from pipeline.memory import active_allocator, release_free_heap
 
 if TYPE_CHECKING:
     from pipeline.app import Runtime
 
 
 def register(rt: Runtime) -> None:
+    rt.stats["allocator"] = active_allocator()
     interval = rt.settings.malloc_trim_seconds
     if interval <= 0:
         return

@@ -24,7 +24,28 @@ def use_uvloop() -> None:
         ) from exc
 
 
+def choose_allocator(settings: Settings) -> None:
+    """Re-execute this worker with jemalloc preloaded when settings ask for it and it is not
+    serving malloc yet (it must be in place before the first allocation, hence a re-exec).
+    Why jemalloc: docs/soak.md."""
+    from pipeline import memory
+
+    try:
+        env = memory.preload_env(
+            settings.allocator,
+            os.environ,
+            active=memory.active_allocator(),
+            library=memory.find_jemalloc(settings.jemalloc_path),
+            malloc_conf=settings.jemalloc_conf,
+        )
+    except memory.AllocatorError as exc:
+        raise CliError(str(exc), exit_code=2) from exc
+    if env is not None:
+        memory.reexec(env)
+
+
 def run_worker(settings: Settings, loglevel: str = "info") -> int:
+    choose_allocator(settings)
     import faust
 
     from pipeline.app import create_app
