@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     kafka_sasl_password: str | None = None
     kafka_ssl_cafile: str | None = None
     kafka_request_timeout_ms: int = 15_000
+    # How long topic creation waits for the cluster to report the new topics with leaders.
+    topic_ready_seconds: float = Field(default=60.0, gt=0.0)
     kafka_bootstrap_timeout_ms: int = 10_000
 
     # The local broker managed by `frontline kafka`.

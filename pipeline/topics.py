@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pipeline.config import Settings
@@ -49,13 +50,32 @@ def topic_name(settings: Settings, base: str) -> str:
     return f"{settings.topic_prefix}{base}"
 
 
+def _durable(settings: Settings) -> dict[str, str]:
+    return {"min.insync.replicas": str(min(settings.topic_min_insync, settings.topic_replication))}
+
+
+def _compacted(settings: Settings) -> dict[str, str]:
+    return {**_durable(settings), "cleanup.policy": "compact", "min.compaction.lag.ms": "0"}
+
+
+def changelog_specs(settings: Settings, tables: Iterable[tuple[str, int]]) -> list[TopicSpec]:
+    """The changelog topics of a worker's Faust tables, given as (topic name, partitions).
+
+    The worker creates them before Faust starts: Faust would create them itself, but its
+    clients then race the new topics into the cluster's metadata (a worker was seen waiting
+    for ever on a changelog that its producer's metadata still lacked)."""
+    return [
+        TopicSpec(name, n, settings.topic_replication, _compacted(settings), "table changelog")
+        for name, n in tables
+    ]
+
+
 def topic_specs(settings: Settings) -> list[TopicSpec]:
     """The topics to create at start-up, in the order they are created."""
     parts = settings.topic_partitions
     rf = settings.topic_replication
-    durable = {"min.insync.replicas": str(min(settings.topic_min_insync, rf))}
-    compacted = {**durable, "cleanup.policy": "compact", "min.compaction.lag.ms": "0"}
-    keep = {**durable, "retention.ms": "-1"}
+    compacted = _compacted(settings)
+    keep = {**_durable(settings), "retention.ms": "-1"}
 
     def spec(base: str, config: dict[str, str], doc: str) -> TopicSpec:
         return TopicSpec(topic_name(settings, base), parts, rf, config, doc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
@@ -144,8 +145,47 @@ def ensure_topics(settings: Settings, specs: list[TopicSpec] | None = None) -> l
                 created.append(spec.name)
             except TopicAlreadyExistsError:
                 pass
+        if missing:
+            wait_until_described(admin, specs, timeout=settings.topic_ready_seconds)
         return created
     except KafkaError as exc:
         raise _unavailable(settings, exc) from exc
     finally:
         admin.close()
+
+
+def undescribed(described: list[dict[str, Any]], specs: list[TopicSpec]) -> list[str]:
+    """Topics of `specs` the cluster does not yet describe whole: known, every partition
+    there and led by a broker."""
+    by_name = {d.get("name"): d for d in described}
+    out = []
+    for spec in specs:
+        d = by_name.get(spec.name)
+        parts = (d or {}).get("partitions") or []
+        ready = (
+            d is not None
+            and d.get("error_code") == 0
+            and len(parts) >= spec.partitions
+            and all(p.get("leader_id", -1) >= 0 for p in parts)
+        )
+        if not ready:
+            out.append(spec.name)
+    return out
+
+
+def wait_until_described(admin: KafkaAdminClient, specs: list[TopicSpec], timeout: float) -> None:
+    """Wait until new topics are in the cluster's metadata with leaders: a client that asks
+    earlier records them as missing, and aiokafka's producer was seen never to recover."""
+    deadline = time.monotonic() + timeout
+    pending = [s.name for s in specs]
+    while pending:
+        waiting = [s for s in specs if s.name in pending]
+        pending = undescribed(admin.describe_topics([s.name for s in waiting]), waiting)
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            raise BrokerUnavailable(
+                f"the cluster did not report these new topics with leaders within "
+                f"{timeout:.0f} s: {', '.join(pending)} (FRONTLINE_TOPIC_READY_SECONDS)"
+            )
+        time.sleep(0.2)

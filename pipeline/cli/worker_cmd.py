@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline.broker.clients import BrokerUnavailable, ensure_topics
 from pipeline.cli import CliError
 from pipeline.config import Settings, get_settings
+from pipeline.topics import changelog_specs
 
 
 def use_uvloop() -> None:
@@ -61,6 +62,11 @@ def run_worker(settings: Settings, loglevel: str = "info") -> int:
     if settings.event_loop == "uvloop":
         use_uvloop()
     runtime = create_app(settings)
+    tables = [(t.changelog_topic_name, t.partitions) for t in runtime.app.tables.values()]
+    try:
+        ensure_topics(settings, changelog_specs(settings, tables))
+    except BrokerUnavailable as exc:
+        raise CliError(str(exc), exit_code=3) from exc
 
     class Worker(faust.Worker):
         def _on_sigusr1(self) -> None:

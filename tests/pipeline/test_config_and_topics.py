@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from pipeline import topics as T
+from pipeline.broker.clients import undescribed
 from pipeline.broker.local import LocalKafka
 from pipeline.cli import build_parser
 from pipeline.config import PROJECT_ROOT, Settings, settings_env
@@ -39,6 +40,31 @@ def test_every_topic_is_defined_once_with_compaction_for_tables() -> None:
     for spec in specs:
         compacted = spec.config.get("cleanup.policy") == "compact"
         assert compacted == spec.name.startswith("p.tables."), spec.name
+
+
+def test_changelog_topics_are_compacted_and_as_durable_as_the_rest() -> None:
+    settings = Settings(topic_replication=3, topic_min_insync=2)
+    (spec,) = T.changelog_specs(settings, [("app-tables-control-changelog", 4)])
+    assert (spec.name, spec.partitions, spec.replication) == ("app-tables-control-changelog", 4, 3)
+    assert spec.config["cleanup.policy"] == "compact"
+    assert spec.config["min.insync.replicas"] == "2"
+
+
+def _described(name: str, leaders: list[int], error_code: int = 0) -> dict[str, object]:
+    parts = [{"partition_index": i, "leader_id": lead} for i, lead in enumerate(leaders)]
+    return {"name": name, "error_code": error_code, "partitions": parts}
+
+
+def test_a_new_topic_counts_as_ready_only_once_described_whole_with_leaders() -> None:
+    specs = [T.TopicSpec(n, 2, 1) for n in ("a", "b", "c", "d", "e")]
+    described = [
+        _described("a", [1, 1]),  # ready
+        _described("b", [1, -1]),  # a partition without a leader yet
+        _described("c", [1]),  # not every partition reported yet
+        _described("d", [], error_code=3),  # unknown topic or partition
+    ]  # "e": not in the answer at all
+    assert undescribed(described, specs) == ["b", "c", "d", "e"]
+    assert undescribed([_described(s.name, [1, 1]) for s in specs], specs) == []
 
 
 def test_local_broker_binds_loopback_and_never_auto_creates_topics(tmp_path: Path) -> None:
