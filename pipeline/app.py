@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Runt
         # Dead letters keep the original bytes, so they can be as large as an article.
         producer_max_request_size=4 * 1024 * 1024,
         producer_linger=settings.producer_linger_ms / 1000.0,
+        producer_request_timeout=settings.producer_delivery_timeout_seconds,
         consumer_max_fetch_size=8 * 1024 * 1024,
         web_bind=settings.web_host,
         web_host=settings.web_host,
@@ -127,10 +128,12 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Runt
     )
 
     from pipeline.agents import register_all
+    from pipeline.agents.delivery import install as commit_only_delivered
     from pipeline.agents.metadata import install as defer_unknown_partitions
     from pipeline.agents.offsets import install as never_skip_offsets
 
     never_skip_offsets(app)
+    commit_only_delivered(runtime)
     register_all(runtime)
     defer_unknown_partitions(app)
     return runtime

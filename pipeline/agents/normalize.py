@@ -46,7 +46,7 @@ def register(rt: Runtime) -> None:
     max_bytes = rt.settings.max_article_bytes
     languages = frozenset(lang.lower() for lang in rt.settings.languages)
     stats = rt.stats
-    output = Output(app, stats)
+    output = Output(app)
     # id -> body digest. `articles` is keyed by id, so each id's entry lives on its partition.
     digests = app.Table(
         "article-digests",

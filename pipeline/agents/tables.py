@@ -157,7 +157,7 @@ def register(rt: Runtime) -> None:
         "claims": T.topic_name(settings, T.TABLES_CLAIMS),
         "activity": T.topic_name(settings, T.TABLES_ACTIVITY),
     }
-    output = Output(app, stats)
+    output = Output(app)
 
     # -- helpers ------------------------------------------------------------------------
     def failed(msg: Any, exc: BaseException, kind: str = "errors") -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from pipeline import topics as T
+from pipeline.agents.delivery import EXIT_UNDELIVERED
 from pipeline.broker.local import LocalKafka, free_port_block
 from pipeline.cli.audit_cmd import run_audit
 from pipeline.client import FrontlineClient
@@ -272,6 +273,61 @@ def test_worker_reconnects_after_the_broker_restarts(
         assert worker.proc.poll() is None, "the worker must ride out the outage"
         worker.stop()  # before the broker, so it can leave its group cleanly
     finally:
+        kafka.stop()
+
+
+def test_a_broker_outage_longer_than_the_delivery_timeout_loses_nothing(
+    tmp_path: Path, start_worker: Callable[[Settings], WorkerProcess]
+) -> None:
+    # The broker goes away while the worker has records in flight, for longer than the
+    # producer's delivery timeout: records it gives up must not let their input be committed
+    # (before pipeline.agents.delivery the ledger never reached 3,000: articles lost).
+    kafka = LocalKafka(
+        kafka_home=PROJECT_ROOT / "infra" / "kafka",
+        state_dir=tmp_path / "kafka",
+        base_port=free_port_block(2, start=24092),
+    )
+    kafka.start()
+    current: list[WorkerProcess] = []
+    try:
+        settings = Settings(
+            kafka_bootstrap=kafka.bootstrap,
+            app_id="frontline-outage",
+            state_dir=tmp_path / "state",
+            web_port=_free_port(),
+            topic_partitions=2,
+            store="memory://",
+            producer_delivery_timeout_seconds=5.0,
+        )
+        client = FrontlineClient(settings)
+        current.append(start_worker(settings))
+        client.publish(corpus_items(3000))
+        deadline = time.monotonic() + 120
+        while ledger_count(client) < 500 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        kafka.stop_node(1, kill=True)  # at once: records stay in flight
+        time.sleep(3 * settings.producer_delivery_timeout_seconds)
+        kafka.start()
+        exit_codes: list[int | None] = []
+
+        def restart() -> None:
+            exit_codes.append(current[0].proc.poll())
+            current[0].stop()
+            current[0] = start_worker(settings)
+
+        wait_with_restarts(
+            lambda: ledger_articles(client) >= 3000,
+            lambda: ledger_articles(client),
+            restart,
+            240,
+            lambda: current[0].proc.poll() is not None,
+        )
+        wait_audit_clean(client)
+        # The outage did expire records in flight, and the worker refused to commit past them.
+        assert EXIT_UNDELIVERED in exit_codes, f"exits: {exit_codes}\n{describe_workers()}"
+    finally:
+        for w in current:
+            w.stop()
         kafka.stop()
 
 
