@@ -9,9 +9,11 @@ stayed at 15 -> 16 MiB with a fixed threshold. Setting the threshold explicitly 
 turns glibc's adjustment off. What the heap still keeps free (Python's and aiokafka's
 buffers of every size) goes back to the system every `malloc_trim_seconds`.
 
-Where jemalloc is installed (Debian: libjemalloc2) the worker runs on it instead
-(`FRONTLINE_ALLOCATOR`, `pipeline.cli.worker_cmd`): the same figures and the same periodic
-release then go through its `mallctl`, and glibc's thresholds are left alone.
+Where jemalloc is installed (Debian: libjemalloc2) the worker runs on it instead, Python's
+small objects included (`PYTHONMALLOC=malloc`; `FRONTLINE_ALLOCATOR`,
+`pipeline.cli.worker_cmd`): the same figures and the same periodic release then go through
+its `mallctl`, and glibc's thresholds are left alone. Over 300,000 articles the soak's RSS
+grew 12.0% after warm-up on glibc, 2.1% on jemalloc (docs/soak.md).
 """
 
 from __future__ import annotations
@@ -109,6 +111,9 @@ def preload_env(
     env = dict(environ)
     env["LD_PRELOAD"] = " ".join(p for p in (str(library), env.get("LD_PRELOAD", "")) if p)
     env.setdefault("MALLOC_CONF", malloc_conf)  # an operator's own MALLOC_CONF wins
+    # Python's small objects too: pymalloc's arenas go back only when wholly empty, and the
+    # soak's RSS grew +6.4% with them against +2.1% with every object in jemalloc.
+    env.setdefault("PYTHONMALLOC", "malloc")
     env[PRELOADED_MARK] = "1"
     return env
 

@@ -79,11 +79,13 @@ def test_auto_preloads_jemalloc_where_it_is_found() -> None:
     assert env["LD_PRELOAD"].split() == [str(JE), "/lib/other.so"]
     assert env["MALLOC_CONF"] == CONF
     assert env[PRELOADED_MARK] == "1" and env["PATH"] == "/bin"
+    assert env["PYTHONMALLOC"] == "malloc"  # Python's small objects go to jemalloc too
 
 
-def test_an_operators_malloc_conf_wins() -> None:
-    env = _plan("jemalloc", {"MALLOC_CONF": "narenas:1"})
-    assert env is not None and env["MALLOC_CONF"] == "narenas:1"
+def test_an_operators_malloc_conf_and_pythonmalloc_win() -> None:
+    env = _plan("jemalloc", {"MALLOC_CONF": "narenas:1", "PYTHONMALLOC": "pymalloc"})
+    assert env is not None
+    assert (env["MALLOC_CONF"], env["PYTHONMALLOC"]) == ("narenas:1", "pymalloc")
 
 
 def test_nothing_to_do_when_system_is_asked_or_jemalloc_already_serves() -> None:
@@ -127,12 +129,15 @@ def test_worker_reexecutes_itself_on_jemalloc() -> None:
         "before = memory.malloc_usage()\n"
         "held = [bytearray(8192) for _ in range(2000)]\n"
         "during = memory.malloc_usage()\n"
+        "import sys\n"
         "print(memory.active_allocator(), during.in_use - before.in_use > 10 * 2**20,"
-        " memory.release_free_heap(), memory.fix_malloc_thresholds(131072))\n"
+        " memory.release_free_heap(), memory.fix_malloc_thresholds(131072),"
+        " sys.getallocatedblocks() == 0)\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", PRELOADED_MARK)}
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
     )
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["jemalloc", "True", "True", "False"]
+    # ... and Python's small objects are jemalloc's too (pymalloc counts no blocks).
+    assert out.stdout.split() == ["jemalloc", "True", "True", "False", "True"]
