@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import subprocess
 import time
 import warnings
 from collections.abc import Callable
@@ -13,6 +14,7 @@ import pytest
 
 from pipeline import topics as T
 from pipeline.agents.delivery import EXIT_UNDELIVERED
+from pipeline.agents.watchdog import EXIT_STALLED
 from pipeline.broker.local import LocalKafka, free_port_block
 from pipeline.cli.audit_cmd import run_audit
 from pipeline.client import FrontlineClient
@@ -329,6 +331,44 @@ def test_a_broker_outage_longer_than_the_delivery_timeout_loses_nothing(
         for w in current:
             w.stop()
         kafka.stop()
+
+
+def test_a_wedged_worker_exits_and_its_restart_loses_nothing(
+    make_settings: Callable[..., Settings],
+    start_worker: Callable[[Settings], WorkerProcess],
+) -> None:
+    # Wedged on purpose: an output topic (tables.activity) is deleted under a running worker.
+    # Its records then wait in the producer for a topic the cluster no longer has, Faust's
+    # commit waits on them, and nothing moves: no error, no progress. The watchdog must turn
+    # that into an exit (70) and the restart, once the topic is back, must lose nothing.
+    from pipeline.broker.clients import ensure_topics, make_admin
+
+    settings = make_settings(watchdog_stall_seconds=10.0)
+    client = FrontlineClient(settings)
+    worker = start_worker(settings)
+    client.publish(corpus_items(300))
+    wait_ledger(client, 300, timeout=90)
+    activity = T.topic_name(settings, T.TABLES_ACTIVITY)
+    admin = make_admin(settings)
+    try:
+        admin.delete_topics([activity])
+        client.publish(corpus_items(900)[300:])
+        try:
+            code = worker.proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"the wedged worker did not exit\n{worker.log()}") from None
+        assert code == EXIT_STALLED, worker.log()
+        log = worker.log_path.read_text(errors="replace")
+        assert "no progress for" in log and "diagnostic dump" in log
+        deadline = time.monotonic() + 60
+        while activity in admin.list_topics() and time.monotonic() < deadline:
+            time.sleep(0.5)  # deletion finishes in the background
+    finally:
+        admin.close()
+    ensure_topics(settings)
+    start_worker(settings)  # what the supervisor does
+    wait_ledger(client, 900, timeout=120)
+    wait_audit_clean(client)
 
 
 def test_adding_and_removing_workers_mid_stream_loses_nothing(
