@@ -23,6 +23,7 @@ import gc
 import glob
 import logging
 import os
+import sys
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -120,8 +121,6 @@ def preload_env(
 
 def reexec(env: Mapping[str, str]) -> None:
     """Replace this process with itself, same command line, in `env`."""
-    import sys
-
     os.execve(sys.executable, sys.orig_argv, dict(env))
 
 
