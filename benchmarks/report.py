@@ -173,7 +173,14 @@ def _latest_then_earlier(
 ) -> list[str]:
     """`latest` as a table, then older runs kept beside it as <stem>-<name>.json."""
     out = table(latest, heading)
-    for path in sorted(latest.parent.glob(f"{latest.stem}-*.json"), reverse=True):
+
+    def recorded(path: Path) -> str:  # "2026-11-22 06:46 UTC": sorts as time does
+        try:
+            return str(orjson.loads(path.read_bytes()).get("date", ""))
+        except (OSError, ValueError):
+            return ""
+
+    for path in sorted(latest.parent.glob(f"{latest.stem}-*.json"), key=recorded, reverse=True):
         name = path.stem.removeprefix(f"{latest.stem}-")
         out += table(path, f"{earlier} ({name})")
     return out
