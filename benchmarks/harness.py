@@ -170,7 +170,8 @@ def rss_by_mapping_kib(pid: int) -> dict[str, int]:
         for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
             head, _, rest = line.partition(" ")
             if "-" in head and not head.endswith(":"):
-                path = line.split(maxsplit=5)[5].strip() if len(line.split()) > 5 else ""
+                fields = line.split(maxsplit=5)
+                path = fields[5].strip() if len(fields) > 5 else ""
                 if path == "[heap]":
                     kind = "heap"
                 elif not path:

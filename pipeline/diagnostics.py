@@ -179,8 +179,8 @@ def format_rocksdb_memory(app: Any) -> str:
 
 
 def format_heap() -> str:
-    """Python's live blocks and objects, and glibc's heap (in use, free, mmapped): cheap
-    enough for every dump, and tells Python growth from native growth from fragmentation."""
+    """Python's live blocks and objects, and the allocator's own figures (jemalloc or glibc):
+    cheap enough for every dump; tells Python growth from native growth from fragmentation."""
     blocks = sys.getallocatedblocks()  # pymalloc's count: 0 under PYTHONMALLOC=malloc
     lines = [
         f"heap: python blocks {f'{blocks:,}' if blocks else 'n/a (PYTHONMALLOC=malloc)'}, "

@@ -348,12 +348,12 @@ def register(rt: Runtime) -> None:
             await output.send(by_actor_name, C.table_key(ev).encode(), forwarded, headers)
         done(msg)
 
-    def unwrap(msg: Any) -> tuple[TerritorialControlEvent, str, date] | None:
+    def unwrap(msg: Any) -> tuple[TerritorialControlEvent, str] | None:
         try:
             data = orjson.loads(msg.value)
             ev = parse_event(data["event"])
             assert isinstance(ev, TerritorialControlEvent)
-            return ev, str(data["happening_id"]), date.fromisoformat(data["canonical_date"])
+            return ev, str(data["happening_id"])
         except (ValidationError, ValueError, KeyError, TypeError, AssertionError) as exc:
             failed(msg, exc, "invalid")
             return None
@@ -362,7 +362,7 @@ def register(rt: Runtime) -> None:
         item = unwrap(msg)
         if item is None:
             return
-        ev, happening_id, _ = item
+        ev, happening_id = item
         key = C.table_key(ev)
         row = wb.get(claims, key, ClaimRow.model_validate)
         new = C.apply(row, ev, happening_id=happening_id)

@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline.broker.clients import BrokerUnavailable, ensure_topics
 from pipeline.cli import CliError
 from pipeline.config import Settings, get_settings
-from pipeline.topics import changelog_specs
+from pipeline.topics import changelog_specs, topic_specs
 
 
 def use_uvloop() -> None:
@@ -49,22 +49,18 @@ def run_worker(settings: Settings, loglevel: str = "info") -> int:
     choose_allocator(settings)
     import faust
 
-    from pipeline.app import create_app
-
-    try:
-        ensure_topics(settings)
-    except BrokerUnavailable as exc:
-        raise CliError(str(exc), exit_code=3) from exc
     from pipeline import diagnostics, memory
+    from pipeline.app import create_app
 
     memory.fix_malloc_thresholds(settings.malloc_mmap_threshold_bytes)
 
     if settings.event_loop == "uvloop":
         use_uvloop()
     runtime = create_app(settings)
+    # The app's own topics and its tables' changelogs, in one pass, before Faust starts.
     tables = [(t.changelog_topic_name, t.partitions) for t in runtime.app.tables.values()]
     try:
-        ensure_topics(settings, changelog_specs(settings, tables))
+        ensure_topics(settings, topic_specs(settings) + changelog_specs(settings, tables))
     except BrokerUnavailable as exc:
         raise CliError(str(exc), exit_code=3) from exc
 

@@ -57,6 +57,27 @@ def wait_ledger(client: FrontlineClient, n: int, timeout: float) -> None:
     raise AssertionError(f"ledger did not reach {n} articles in {timeout}s\n{describe_workers()}")
 
 
+def wait_mid_stream(client: FrontlineClient, n: int, timeout: float = 120) -> None:
+    """Until the ledger holds `n` records: the worker is well into the stream (a fault is
+    injected next, whether or not it got there in time; the test's own asserts say so)."""
+    deadline = time.monotonic() + timeout
+    while ledger_count(client) < n and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def broker_settings(kafka: LocalKafka, tmp_path: Path, app_id: str, **overrides: Any) -> Settings:
+    """Settings for a test that runs its own broker(s)."""
+    base: dict[str, Any] = {
+        "kafka_bootstrap": kafka.bootstrap,
+        "app_id": app_id,
+        "state_dir": tmp_path / "state",
+        "web_port": _free_port(),
+        "topic_partitions": 2,
+        "store": "memory://",
+    }
+    return Settings(**{**base, **overrides})
+
+
 STALL_SECONDS = 45.0
 
 
@@ -182,9 +203,7 @@ def test_sigkill_mid_stream_then_restart_loses_nothing(
     report = client.publish(corpus_items(5000))
     assert report.sent == 5000
     # Kill it hard once it is well into the stream.
-    deadline = time.monotonic() + 120
-    while ledger_count(client) < 1000 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_mid_stream(client, 1000)
     worker.stop(sig=signal.SIGKILL)
     processed_before = ledger_count(client)
     assert processed_before < 5000, "the kill must land mid-stream"
@@ -251,14 +270,7 @@ def test_worker_reconnects_after_the_broker_restarts(
     )
     kafka.start()
     try:
-        settings = Settings(
-            kafka_bootstrap=kafka.bootstrap,
-            app_id="frontline-restart",
-            state_dir=tmp_path / "state",
-            web_port=_free_port(),
-            topic_partitions=2,
-            store="memory://",
-        )
+        settings = broker_settings(kafka, tmp_path, "frontline-restart")
         client = FrontlineClient(settings)
         worker = start_worker(settings)
         client.publish(corpus_items(50))
@@ -292,21 +304,13 @@ def test_a_broker_outage_longer_than_the_delivery_timeout_loses_nothing(
     kafka.start()
     current: list[WorkerProcess] = []
     try:
-        settings = Settings(
-            kafka_bootstrap=kafka.bootstrap,
-            app_id="frontline-outage",
-            state_dir=tmp_path / "state",
-            web_port=_free_port(),
-            topic_partitions=2,
-            store="memory://",
-            producer_delivery_timeout_seconds=5.0,
+        settings = broker_settings(
+            kafka, tmp_path, "frontline-outage", producer_delivery_timeout_seconds=5.0
         )
         client = FrontlineClient(settings)
         current.append(start_worker(settings))
         client.publish(corpus_items(3000))
-        deadline = time.monotonic() + 120
-        while ledger_count(client) < 500 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_mid_stream(client, 500)
         kafka.stop_node(1, kill=True)  # at once: records stay in flight
         time.sleep(3 * settings.producer_delivery_timeout_seconds)
         kafka.start()
@@ -384,9 +388,7 @@ def test_adding_and_removing_workers_mid_stream_loses_nothing(
         )
     )
     client.publish(corpus_items(3000))
-    deadline = time.monotonic() + 120
-    while ledger_count(client) < 600 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_mid_stream(client, 600)
     third = start_worker(
         settings.model_copy(
             update={"web_port": _free_port(), "worker_datadir": settings.state_dir / "w3"}
@@ -412,24 +414,20 @@ def test_three_broker_cluster_survives_losing_a_broker(
     kafka.start()
     worker: WorkerProcess | None = None
     try:
-        settings = Settings(
-            kafka_bootstrap=kafka.bootstrap,
-            app_id="frontline-cluster",
-            state_dir=tmp_path / "state",
-            web_port=_free_port(),
+        settings = broker_settings(
+            kafka,
+            tmp_path,
+            "frontline-cluster",
             topic_partitions=3,
             topic_replication=3,
             topic_min_insync=2,
-            store="memory://",
         )
         client = FrontlineClient(settings)
         worker = start_worker(settings)
         client.publish(corpus_items(1500))
         # Mid-stream, once the worker is processing (Faust cannot start while a broker is
         # down: declaring changelogs needs the controller), kill a broker hard.
-        deadline = time.monotonic() + 120
-        while ledger_count(client) < 300 and time.monotonic() < deadline:
-            time.sleep(0.2)
+        wait_mid_stream(client, 300)
         kafka.stop_node(3, kill=True)
         client.publish(corpus_items(3000)[1500:])  # acks=all still succeeds with 2 of 3 in sync
         kafka.start_node(3)
