@@ -12,6 +12,9 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
+from aiokafka.errors import KafkaError
+from faust.exceptions import ProducerSendError
+
 from pipeline import topics as T
 from pipeline.agents.durability import drain
 from pipeline.agents.output import Output
@@ -77,6 +80,8 @@ def register(rt: Runtime) -> None:
         now = rt.clock()
         try:
             await _process(msg, now)
+        except (ProducerSendError, KafkaError):
+            raise  # the broker's failure, not the article's: never dead-letter it (delivery.py)
         except Exception as exc:
             log.exception("unexpected failure on %s[%s]@%s", msg.topic, msg.partition, msg.offset)
             rejection = RejectedArticle("pipeline", type(exc).__name__, str(exc) or repr(exc))

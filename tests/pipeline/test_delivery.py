@@ -78,5 +78,48 @@ def test_a_record_given_up_stops_the_commit_and_the_worker() -> None:
         return result
 
     assert asyncio.run(run()) is False
-    assert committed == [] and exits == [EXIT_UNDELIVERED]
+    # once when the record failed; the commit, reached only because exit was stubbed, refuses
+    assert committed == [] and exits == [EXIT_UNDELIVERED, EXIT_UNDELIVERED]
     assert rt.stats["delivery"]["failed"] == 1
+
+
+def test_a_record_given_up_ends_the_worker_at_once() -> None:
+    # Waiting for the next commit left Faust time to crash on the same outage with status 1
+    # (CI, stop 12): the supervisor then saw a crash, not "restart and read again".
+    rt, committed = _runtime([TimeoutError("expired after the delivery timeout")])
+    exits: list[int] = []
+
+    async def run() -> None:
+        install(rt, exit=exits.append)
+        fut = await rt.app.producer.send("t", b"k", b"v")
+        await asyncio.sleep(0)
+        fut.exception()
+
+    asyncio.run(run())
+    assert exits == [EXIT_UNDELIVERED] and committed == []
+
+
+def test_a_send_that_raises_counts_as_undelivered() -> None:
+    # aiokafka raises from send() itself when the topic's metadata stays out of reach for the
+    # whole timeout; Faust's ProducerBuffer then crashed the worker with status 1.
+    rt, committed = _runtime([])
+    exits: list[int] = []
+
+    async def failing_send(*args: Any, **kwargs: Any) -> Any:
+        raise TimeoutError("no metadata for topic")
+
+    rt.app.producer.send = failing_send
+
+    async def run() -> bool:
+        install(rt, exit=exits.append)
+        try:
+            await rt.app.producer.send("t", b"k", b"v")
+        except TimeoutError:
+            pass
+        else:
+            raise AssertionError("the send's error must reach its caller")
+        return bool(await rt.app.consumer._commit({"tp": 5}))
+
+    assert asyncio.run(run()) is False
+    assert committed == [] and exits[0] == EXIT_UNDELIVERED
+    assert "no metadata" in rt.stats["delivery"]["last_error"]
