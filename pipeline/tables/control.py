@@ -17,6 +17,7 @@ than `base` is counted (reports, sources) but cannot change the state (`stale_re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from pipeline.tables._common import (
@@ -31,7 +32,7 @@ from pipeline.tables._common import (
     remember,
 )
 from pipeline.tables.dedup import fallback_happening_id
-from schemas.common import Actor, PlaceKind
+from schemas.common import Actor, ClaimStatus, PlaceKind
 from schemas.events import ControlChange, TerritorialControlEvent
 from schemas.tables import (
     MAX_CONTROL_HISTORY,
@@ -91,57 +92,117 @@ def _code(actor: object) -> str | None:
     return getattr(actor, "code", None)
 
 
-def _step(state: ControlState | None, obs: ControlObservation) -> ControlState:
-    """Fold one observation into the state (observations arrive in event-time order)."""
+# Enum members as module constants: a member lookup on the class goes through a descriptor,
+# and the fold does several per step.
+_CONTROLLED = ControlStatus.CONTROLLED
+_CONTESTED = ControlStatus.CONTESTED
+_CLAIMED = ControlStatus.CLAIMED
+_CONTEST = ControlChange.CONTEST
+
+
+@dataclass(slots=True)
+class _Fold:
+    """ControlState while folding: plain attributes, no validation per step (a place re-folds
+    up to MAX_CONTROL_OBSERVATIONS observations per event; pydantic models per step made the
+    control table the worker's costliest stage). `pending` is a ControlClaim from the base, or
+    the observation that made the claim, turned into one only at the end."""
+
+    status: ControlStatus
+    controller: Actor | None
+    contender: Actor | None
+    claim_status: ClaimStatus
+    since: date
+    as_of: tuple[date, int, str]
+    determining_event_id: str
+    pending: ControlClaim | ControlObservation | None = None
+    partial_holder: bool = False
+
+    @classmethod
+    def of(cls, state: ControlState) -> _Fold:
+        return cls(
+            state.status,
+            state.controller,
+            state.contender,
+            state.claim_status,
+            state.since,
+            state.as_of.key(),
+            state.determining_event_id,
+            state.pending_claim,
+            state.partial_holder,
+        )
+
+    def signature(self) -> tuple[ControlStatus, str | None, str | None]:
+        return (self.status, _code(self.controller), _code(self.contender))
+
+    def state(self) -> ControlState:
+        pending = self.pending
+        if isinstance(pending, ControlObservation):
+            pending = ControlClaim(
+                actor=pending.actor,
+                claimant=pending.claimant,
+                change=pending.change,
+                claim_status=pending.claim_status,
+                event_date=pending.event_date,
+                event_id=pending.event_id,
+            )
+        event_date, rank, event_id = self.as_of
+        return ControlState(
+            status=self.status,
+            controller=self.controller,
+            contender=self.contender,
+            claim_status=self.claim_status,
+            since=self.since,
+            as_of=SlotRef(event_date=event_date, rank=rank, event_id=event_id),
+            determining_event_id=self.determining_event_id,
+            pending_claim=pending,
+            partial_holder=self.partial_holder,
+        )
+
+
+def _step(state: _Fold | None, obs: ControlObservation) -> _Fold:
+    """Fold one observation into the state (observations arrive in event-time order); the
+    state is the fold's own and is changed in place."""
     weak = obs.claim_status in WEAK_CLAIMS
-    as_of = SlotRef(event_date=obs.event_date, rank=obs.strength, event_id=obs.event_id)
-    claim = ControlClaim(
-        actor=obs.actor,
-        claimant=obs.claimant,
-        change=obs.change,
-        claim_status=obs.claim_status,
-        event_date=obs.event_date,
-        event_id=obs.event_id,
-    )
-    controlled = state is not None and state.status == ControlStatus.CONTROLLED
-    if weak and controlled:
-        assert state is not None
-        if obs.change != ControlChange.CONTEST and _code(state.controller) == obs.actor.code:
-            # The controller's own claim to what it already holds: nothing new.
-            return state.model_copy(update={"as_of": as_of})
-        return state.model_copy(update={"as_of": as_of, "pending_claim": claim})
+    as_of = (obs.event_date, obs.strength, obs.event_id)
+    if weak and state is not None and state.status == _CONTROLLED:
+        state.as_of = as_of
+        if obs.change != _CONTEST and _code(state.controller) == obs.actor.code:
+            return state  # the controller's own claim to what it already holds: nothing new
+        state.pending = obs
+        return state
 
     if obs.partial:
         # Holding part of a place does not make its holder the controller of the whole.
         if state is not None and state.controller is not None:
-            if _code(state.controller) == obs.actor.code:
-                return state.model_copy(update={"as_of": as_of})
-            return state.model_copy(
-                update={"contender": obs.actor, "partial_holder": True, "as_of": as_of}
-            )
-        return ControlState(
-            status=ControlStatus.CONTESTED,
-            controller=obs.counter_actor,
-            contender=obs.actor,
-            claim_status=obs.claim_status,
-            since=obs.event_date,
-            as_of=as_of,
-            determining_event_id=obs.event_id,
-            partial_holder=True,
+            state.as_of = as_of
+            if _code(state.controller) != obs.actor.code:
+                state.contender = obs.actor
+                state.partial_holder = True
+            return state
+        return _Fold(
+            _CONTESTED,
+            obs.counter_actor,
+            obs.actor,
+            obs.claim_status,
+            obs.event_date,
+            as_of,
+            obs.event_id,
+            None,
+            True,
         )
 
     controller: Actor | None
     contender: Actor | None
     partial_holder = False
-    if obs.change == ControlChange.CONTEST:
-        status = ControlStatus.CONTESTED
+    if obs.change == _CONTEST:
+        status = _CONTESTED
         if state is not None and state.controller is not None:
             controller = state.controller
         else:
             controller = obs.counter_actor
         contender = obs.actor
     else:
-        status = ControlStatus.CLAIMED if weak else ControlStatus.CONTROLLED
+        status = _CLAIMED if weak else _CONTROLLED
         controller = obs.actor
         contender = None
         # A partial holder stays the contender unless it now holds the place itself.
@@ -160,47 +221,42 @@ def _step(state: ControlState | None, obs: ControlObservation) -> ControlState:
         and _code(state.controller) == _code(controller)
     )
     since = state.since if same and state is not None else obs.event_date
-    return ControlState(
-        status=status,
-        controller=controller,
-        contender=contender,
-        claim_status=obs.claim_status,
-        since=since,
-        as_of=as_of,
-        determining_event_id=obs.event_id,
-        pending_claim=None,
-        partial_holder=partial_holder,
+    return _Fold(
+        status,
+        controller,
+        contender,
+        obs.claim_status,
+        since,
+        as_of,
+        obs.event_id,
+        None,
+        partial_holder,
     )
-
-
-def _signature(state: ControlState | None) -> tuple[str, str | None, str | None] | None:
-    if state is None:
-        return None
-    return (state.status.value, _code(state.controller), _code(state.contender))
 
 
 def _fold(
     base: ControlState | None, observations: list[ControlObservation]
 ) -> tuple[ControlState | None, list[ControlTransition]]:
-    state = base
+    state = _Fold.of(base) if base is not None else None
     transitions: list[ControlTransition] = []
     for obs in observations:
-        before = _signature(state)
+        before = state.signature() if state is not None else None
         state = _step(state, obs)
-        if _signature(state) != before:
+        after = state.signature()
+        if after != before:
             transitions.append(
                 ControlTransition(
                     event_date=obs.event_date,
                     strength=obs.strength,
                     event_id=obs.event_id,
                     status=state.status,
-                    controller=_code(state.controller),
-                    contender=_code(state.contender),
+                    controller=after[1],
+                    contender=after[2],
                     change=obs.change,
                     claim_status=obs.claim_status,
                 )
             )
-    return state, transitions
+    return (state.state() if state is not None else None), transitions
 
 
 def apply(
