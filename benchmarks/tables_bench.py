@@ -76,7 +76,7 @@ def replay(events: list[AnyEvent]) -> dict[str, tuple[int, float]]:
                 "withdrawals",
                 W.table_key(ev),
                 WithdrawalRow.model_validate,
-                lambda r, ev=ev: (W.apply(r, ev, happening_id=hid), None),
+                lambda r, ev=ev, hid=hid: (W.apply(r, ev, happening_id=hid), None),
             )
             continue
         if K.accepts(ev):
@@ -84,14 +84,14 @@ def replay(events: list[AnyEvent]) -> dict[str, tuple[int, float]]:
                 "control",
                 K.table_key(ev),
                 ControlRow.model_validate,
-                lambda r, ev=ev: (K.apply(r, ev, happening_id=hid), None),
+                lambda r, ev=ev, hid=hid: (K.apply(r, ev, happening_id=hid), None),
             )
         if C.accepts(ev):
             step(
                 "claims",
                 C.table_key(ev),
                 ClaimRow.model_validate,
-                lambda r, ev=ev: (C.apply(r, ev, happening_id=hid), None),
+                lambda r, ev=ev, hid=hid: (C.apply(r, ev, happening_id=hid), None),
             )
     return {name: (int(n), float(s)) for name, (n, s) in spent.items()}
 
@@ -111,8 +111,10 @@ def main() -> None:
         rate = n / secs if secs else 0.0
         print(f"  {name:<12} {n:>7,} events  {secs * 1000:8.1f} ms  {rate:>10,.0f} events/s")
     total = statistics.median(sum(s for _, s in r.values()) for r in runs)
-    print(f"  {'all':<12} {len(events):>7,} events  {total * 1000:8.1f} ms  "
-          f"{len(events) / total:>10,.0f} events/s  ({total / args.articles * 1e6:.1f} µs/article)")
+    print(
+        f"  {'all':<12} {len(events):>7,} events  {total * 1000:8.1f} ms  "
+        f"{len(events) / total:>10,.0f} events/s  ({total / args.articles * 1e6:.1f} µs/article)"
+    )
 
 
 if __name__ == "__main__":
