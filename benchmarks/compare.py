@@ -6,18 +6,24 @@
 Settings can be tried with `tune.py`; code changes cannot, so this checks each commit out in
 a git worktree (beside the repository, removed afterwards) and runs that commit's own
 `benchmarks/run.py --phases e2e1,latency` against one broker started here, so that every
-commit sees the same broker and data. Results go to benchmarks/results/changes.json, which
-`run.py` quotes in docs/benchmarks.md.
+commit sees the same broker and data. Runs are interleaved (round 1: every commit once,
+round 2: ...) and each figure is the median over the rounds: this shared machine drifts by
+tens of percent over minutes, and three runs of one commit, then three of the next, measured
+the drift (a first attempt put the same code at 1,027/s and 1,927/s). Results go to
+benchmarks/results/changes.json, which `run.py` quotes in docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -50,7 +56,21 @@ def summarize(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_commit(commit: str, bootstrap: str, args: argparse.Namespace, out: Path) -> Path:
+def merge_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One summary from the summaries of single-run rounds: the median of each figure."""
+    merged: dict[str, Any] = {}
+    for name in rounds[0]:
+        if name == "each_run_articles_per_s":
+            merged[name] = [v for r in rounds for v in r[name]]
+            continue
+        values = [r[name] for r in rounds if r.get(name) is not None]
+        merged[name] = statistics.median(values) if values else None
+    return merged
+
+
+@contextlib.contextmanager
+def worktree(commit: str) -> Iterator[Path]:
+    """The commit checked out beside the repository, removed afterwards."""
     holder = Path(tempfile.mkdtemp(prefix="frontline-compare-", dir=PROJECT_ROOT.parent))
     tree = holder / "tree"  # git creates it; the holder is ours, so the name cannot clash
     # The commit's code finds the data at ../shared, as the checkout does.
@@ -64,27 +84,7 @@ def run_commit(commit: str, bootstrap: str, args: argparse.Namespace, out: Path)
         capture_output=True,
     )
     try:
-        env = {**os.environ, "PYTHONPATH": str(tree)}  # that commit's code, this venv
-        cmd = [
-            sys.executable,
-            str(tree / "benchmarks" / "run.py"),
-            "-n",
-            str(args.articles),
-            "--runs",
-            str(args.runs),
-            "--phases",
-            "e2e1,latency",
-            "--latency-seconds",
-            str(args.latency_seconds),
-            "--bootstrap",
-            bootstrap,
-            "--no-docs",
-            "--json",
-            str(out),
-        ]
-        say(f"commit {commit}: {' '.join(cmd[1:])}")
-        subprocess.run(cmd, cwd=tree, env=env, check=True, timeout=args.step_timeout)
-        return out
+        yield tree
     finally:
         subprocess.run(
             ["git", "worktree", "remove", "--force", str(tree)],
@@ -93,6 +93,31 @@ def run_commit(commit: str, bootstrap: str, args: argparse.Namespace, out: Path)
             capture_output=True,
         )
         shutil.rmtree(holder, ignore_errors=True)
+
+
+def run_once(tree: Path, bootstrap: str, args: argparse.Namespace, out: Path) -> Path:
+    """One run of the checked-out commit's own benchmark, its JSON at `out`."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}  # that commit's code, this venv
+    cmd = [
+        sys.executable,
+        str(tree / "benchmarks" / "run.py"),
+        "-n",
+        str(args.articles),
+        "--runs",
+        "1",
+        "--phases",
+        "e2e1,latency",
+        "--latency-seconds",
+        str(args.latency_seconds),
+        "--bootstrap",
+        bootstrap,
+        "--no-docs",
+        "--json",
+        str(out),
+    ]
+    say(f"{tree}: {' '.join(cmd[1:])}")
+    subprocess.run(cmd, cwd=tree, env=env, check=True, timeout=args.step_timeout)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,29 +134,31 @@ def main(argv: list[str] | None = None) -> int:
     if not args.commit and not args.collect:
         p.error("give --commit LABEL=COMMIT (or --collect LABEL=COMMIT=JSON)")
 
-    entries: list[tuple[str, str, Path]] = []
+    changes = []
     for spec in args.collect:
         label, commit, path = spec.split("=", 2)
-        entries.append((label, commit, Path(path)))
+        changes.append(
+            {"name": label, "commit": commit, **summarize(orjson.loads(Path(path).read_bytes()))}
+        )
     if args.commit:
+        specs = [tuple(spec.split("=", 1)) for spec in args.commit]
+        rounds: dict[str, list[dict[str, Any]]] = {commit: [] for _, commit in specs}
         cleanup = Cleanup()
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as trees:
             try:
                 bootstrap = start_broker(parse_args([]), Path(tmp), cleanup)
-                for spec in args.commit:
-                    label, commit = spec.split("=", 1)
-                    out = Path(tmp) / f"{label}.json"
-                    run_commit(commit, bootstrap, args, out)
-                    keep = RESULTS_DIR / f"compare-{commit}.json"
-                    keep.write_bytes(out.read_bytes())
-                    entries.append((label, commit, keep))
+                checked_out = {commit: trees.enter_context(worktree(commit)) for _, commit in specs}
+                for i in range(args.runs):
+                    for label, commit in specs:
+                        say(f"round {i + 1} of {args.runs}: {label} ({commit})")
+                        out = run_once(
+                            checked_out[commit], bootstrap, args, Path(tmp) / f"{commit}-{i}.json"
+                        )
+                        rounds[commit].append(summarize(orjson.loads(out.read_bytes())))
             finally:
                 cleanup.run()
-
-    changes = []
-    for label, commit, path in entries:
-        result = orjson.loads(path.read_bytes())
-        changes.append({"name": label, "commit": commit, **summarize(result)})
+        for label, commit in specs:
+            changes.append({"name": label, "commit": commit, **merge_rounds(rounds[commit])})
     given = sys.argv[1:] if argv is None else argv
     data = {
         "command": " ".join(["python benchmarks/compare.py", *given]),
