@@ -61,6 +61,7 @@ from harness import (
 
 from pipeline import topics as T
 from pipeline.config import PROJECT_ROOT, Settings
+from pipeline.readmodel import EVENT_ID_HEADER
 
 RESULTS_DIR = PROJECT_ROOT / "benchmarks" / "results"
 PHASES = ("e2e1", "latency", "ceiling", "extract", "e2e2")
@@ -237,11 +238,17 @@ def latency_phase(b: Bench, settings: Settings, workers: list[Worker], max_rate:
         for r in read_all(settings, T.topic_name(settings, t)):
             if r.ts < warm_ms:
                 continue
+            cause = r.headers.get(EVENT_ID_HEADER)
+            if cause is not None:  # the worker names the event behind each row change
+                started = event_sent.get(cause.decode("utf-8", "replace"))
+                if started is not None and started <= r.ts:
+                    table_lat.append(r.ts - started)
+                continue
+            # Older workers: the row was emitted because of the newest event it reflects.
             refs: set[str] = {v.decode("utf-8", "replace") for v in r.headers.values()}
             if r.value:
                 with contextlib.suppress(orjson.JSONDecodeError):
                     json_strings(orjson.loads(r.value), refs)
-            # The row was emitted because of the newest event it reflects.
             cands = [event_sent[s] for s in refs if s in event_sent]
             cands += [article_sent[s] for s in refs if s in article_sent]
             cands = [c for c in cands if c <= r.ts]

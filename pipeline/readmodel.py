@@ -35,6 +35,7 @@ from pipeline.tables.query import (
 )
 from schemas.common import Actor, ActorKind
 from schemas.tables import (
+    BOOKKEEPING_FIELDS,
     ActivityWindowRow,
     ClaimRow,
     ClosedWindowRecord,
@@ -54,14 +55,15 @@ TOPIC_TABLES = {base: name for name, base in TABLE_TOPICS.items()}
 
 # Header carried by every tables.* record: when the event that caused it was written.
 EVENT_TIME_HEADER = "source.timestamp_ms"
+# ... and which event it was (lineage: a row change traced back to its event and article).
+EVENT_ID_HEADER = "source.event_id"
 
-# Bookkeeping fields kept in the topic rows (so the tables can be rebuilt exactly) but left
-# out of the HTTP/CLI answers.
-INTERNAL_FIELDS = frozenset({"observations", "base", "event_ids", "happening_ids", "refs"})
-# Of those, the ones no read needs (idempotency bookkeeping: up to 200-256 ids per row), so
-# the model does not keep them: with them, a worker's read side grew with every report.
-# `observations` and `base` stay: they answer "as of" questions.
-DROPPED_FIELDS = ("event_ids", "happening_ids", "refs")
+# Fields of the topic rows left out of the HTTP/CLI answers.
+INTERNAL_FIELDS = frozenset({"observations", "base"}) | BOOKKEEPING_FIELDS
+# The id bookkeeping is no longer published (schemas.tables.BOOKKEEPING_FIELDS); rows written
+# before that still carry it, and the model does not keep it: with it, a worker's read side
+# grew with every report. `observations` and `base` stay: they answer "as of" questions.
+DROPPED_FIELDS = tuple(sorted(BOOKKEEPING_FIELDS))
 # A control row keeps up to MAX_CONTROL_OBSERVATIONS (100) reports per place to re-fold its
 # state; every worker's read side holding all of them grew for as long as places gathered
 # reports (the soak: ~90,000 more live Python objects over 200,000 articles). Reads need the
@@ -362,6 +364,7 @@ class ReadModel:
 
 __all__ = [
     "ACTIVITY_PARAMS",
+    "EVENT_ID_HEADER",
     "EVENT_TIME_HEADER",
     "INTERNAL_FIELDS",
     "KEY_MAX",

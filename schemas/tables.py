@@ -29,6 +29,10 @@ MAX_HAPPENINGS_PER_KEY = 100  # happenings kept per dedup fingerprint key
 MAX_WINDOW_IDS = 256  # event / happening ids remembered per activity window
 MAX_EVIDENCE_CHARS = 600  # evidence text is truncated to this length in rows
 
+# Idempotency bookkeeping of the reducers (up to 200-256 ids per row): kept in the worker's
+# tables, left out of the rows the `tables.*` topics carry, which no reader needs them in.
+BOOKKEEPING_FIELDS = frozenset({"event_ids", "happening_ids", "refs"})
+
 
 class _Row(BaseModel):
     model_config = ConfigDict(extra="forbid")

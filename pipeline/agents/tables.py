@@ -48,7 +48,7 @@ from pipeline import topics as T
 from pipeline.agents.durability import drain
 from pipeline.agents.output import Output
 from pipeline.agents.writebehind import WriteBehind
-from pipeline.readmodel import EVENT_TIME_HEADER
+from pipeline.readmodel import EVENT_ID_HEADER, EVENT_TIME_HEADER
 from pipeline.tables import UndatedEventError
 from pipeline.tables import activity as A
 from pipeline.tables import claims as C
@@ -176,14 +176,19 @@ def register(rt: Runtime) -> None:
         ms = int(ts * 1000) if ts else int(rt.clock().timestamp() * 1000)
         return str(ms).encode()
 
+    def source_headers(msg: Any, event_id: str | None) -> list[tuple[str, bytes]]:
+        """When the causing event was written, and its id (lineage)."""
+        headers = [(EVENT_TIME_HEADER, event_ms(msg))]
+        if event_id:
+            headers.append((EVENT_ID_HEADER, event_id.encode()))
+        return headers
+
     async def flush(wb: WriteBehind) -> None:
         """The batch's table writes, then its rows, then wait until all reached aiokafka."""
         wb.flush_tables()
         rows = wb.rows()
-        for name, key, value, event in rows:
-            await output.send(
-                out[name], key.encode(), value, [(EVENT_TIME_HEADER, event_ms(event.message))]
-            )
+        for name, key, value, event, cause in rows:
+            await output.send(out[name], key.encode(), value, source_headers(event.message, cause))
         if rows:
             stats["rows_written"] += len(rows)
             stats["last_table_update_at"] = rt.clock().isoformat()
@@ -302,6 +307,7 @@ def register(rt: Runtime) -> None:
         if not isinstance(ev, WithdrawalEvent):
             failed(msg, TypeError(f"{ev.event_type} event on the withdrawal topic"), "invalid")
             return
+        wb.cause = ev.event_id
         decision = register_dedup(wb, dedup_w, ev)
         key = W.table_key(ev)
         row = wb.get(withdrawals, key, WithdrawalRow.model_validate)
@@ -324,6 +330,7 @@ def register(rt: Runtime) -> None:
         if not isinstance(ev, TerritorialControlEvent):
             failed(msg, TypeError(f"{ev.event_type} event on the control topic"), "invalid")
             return
+        wb.cause = ev.event_id
         decision = register_dedup(wb, dedup_c, ev)
         if K.accepts(ev):
             key = K.table_key(ev)
@@ -336,7 +343,7 @@ def register(rt: Runtime) -> None:
             if group is not None:  # replays too: observe() counts an event id once
                 observe(wb, activity_c, A.CONTROL_ACTIVITY, msg, group, ev, decision)
         if C.accepts(ev):
-            headers = [(EVENT_TIME_HEADER, event_ms(msg))]
+            headers = source_headers(msg, ev.event_id)
             forwarded = orjson.dumps(
                 {
                     "event": ev.model_dump(mode="json"),
@@ -363,6 +370,7 @@ def register(rt: Runtime) -> None:
         if item is None:
             return
         ev, happening_id = item
+        wb.cause = ev.event_id
         key = C.table_key(ev)
         row = wb.get(claims, key, ClaimRow.model_validate)
         new = C.apply(row, ev, happening_id=happening_id)
@@ -386,7 +394,7 @@ def register(rt: Runtime) -> None:
         async for events in stream.take_events(batch_size, within=batch_within):
             wb = WriteBehind()
             for i, event in enumerate(events, 1):
-                wb.event = event
+                wb.event, wb.cause = event, None
                 await guarded(handler, event.message, wb)
                 if i % YIELD_EVERY == 0:
                     await asyncio.sleep(0)  # let the normalize agent in: its latency

@@ -24,6 +24,8 @@ import orjson
 from faust.streams import _current_event  # faust has no public setter
 from pydantic import BaseModel
 
+from schemas.tables import BOOKKEEPING_FIELDS
+
 M = TypeVar("M")
 
 
@@ -36,14 +38,32 @@ def _json(value: Any) -> Any:
     return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
 
 
+def published(data: Any) -> Any:
+    """A row as the `tables.*` topics carry it: without the reducers' id bookkeeping."""
+    if isinstance(data, dict) and not BOOKKEEPING_FIELDS.isdisjoint(data):
+        return {k: v for k, v in data.items() if k not in BOOKKEEPING_FIELDS}
+    return data
+
+
 class WriteBehind:
     """Pending table values and table rows of one batch."""
 
     def __init__(self) -> None:
         self.event: Any = None  # the event being handled: the owner of writes made now
+        self.cause: str | None = None  # its event id, named in the headers of its rows
         self._values: dict[tuple[int, str], Any] = {}
         self._dirty: dict[tuple[int, str], tuple[Any, str, Any]] = {}
-        self._rows: dict[tuple[str, str], tuple[Any, Any]] = {}
+        self._rows: dict[tuple[str, str], tuple[Any, Any, str | None]] = {}
+        # id -> (value, its JSON form): a row both written and published is dumped once.
+        self._dumped: dict[int, tuple[Any, Any]] = {}
+
+    def _dump(self, value: Any) -> Any:
+        seen = self._dumped.get(id(value))
+        if seen is not None and seen[0] is value:
+            return seen[1]
+        data = _json(value)
+        self._dumped[id(value)] = (value, data)  # holding the value keeps its id unique
+        return data
 
     def get(self, table: Any, key: str, parse: Callable[[Any], M] | None = None) -> Any:
         """The key's value as of this point in the batch (`parse` applied to a stored one)."""
@@ -66,7 +86,7 @@ class WriteBehind:
 
     def publish(self, topic: str, key: str, value: Any) -> None:
         """Queue a row (a model or JSON-ready value) for the `tables.*` topic `topic`."""
-        self._rows[(topic, key)] = (value, self.event)
+        self._rows[(topic, key)] = (value, self.event, self.cause)
 
     def flush_tables(self) -> int:
         """Write every dirty key to its table; return how many."""
@@ -77,17 +97,19 @@ class WriteBehind:
                 if table.get(key) is not None:
                     del table[key]
             else:
-                table[key] = _json(value)
+                table[key] = self._dump(value)
         bind(None)
         written = len(self._dirty)
         self._dirty.clear()
         return written
 
-    def rows(self) -> list[tuple[str, str, bytes, Any]]:
-        """The queued rows as (topic, key, JSON bytes, event), then forgets them."""
+    def rows(self) -> list[tuple[str, str, bytes, Any, str | None]]:
+        """The queued rows as (topic, key, JSON bytes, event, cause), then forgets them (and
+        every value dumped in this batch)."""
         out = [
-            (topic, key, orjson.dumps(_json(value)), event)
-            for (topic, key), (value, event) in self._rows.items()
+            (topic, key, orjson.dumps(published(self._dump(value))), event, cause)
+            for (topic, key), (value, event, cause) in self._rows.items()
         ]
         self._rows.clear()
+        self._dumped.clear()
         return out

@@ -148,9 +148,9 @@ def explain_table_problems(client: FrontlineClient, settings: Settings, text: st
             continue
         key = Place.model_validate(location).key
         if key in keys[:3] and isinstance(r.value, dict):
-            have = r.value.get("event_id") in (rows.get(key, {}).get("event_ids") or [])
-            where = "in row" if have else "NOT in row"
-            lines.append(f"{key}: event @{r.partition}:{r.offset} {where}")
+            # Rows no longer carry their event ids (schemas.tables.BOOKKEEPING_FIELDS).
+            reports = rows.get(key, {}).get("reports")
+            lines.append(f"{key}: event @{r.partition}:{r.offset}; row reports {reports}")
     return "\n".join(lines)
 
 

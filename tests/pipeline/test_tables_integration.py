@@ -25,8 +25,10 @@ from pipeline.broker.clients import make_producer
 from pipeline.client import FrontlineClient, load_read_model
 from pipeline.config import PROJECT_ROOT, Settings, settings_env
 from pipeline.normalize import event_key, serialize_event
+from pipeline.readmodel import EVENT_ID_HEADER
 from schemas.common import Actor, ClaimStatus, Evidence, Place
 from schemas.events import TerritorialControlEvent, WithdrawalEvent
+from schemas.tables import BOOKKEEPING_FIELDS
 from tests.conftest import WorkerProcess
 
 pytestmark = pytest.mark.integration
@@ -340,6 +342,14 @@ def test_tables_over_http_topics_and_cli(
     assert model.snapshot("withdrawals") == http_rows(worker, "withdrawals")
     assert model.snapshot("claims") == http_rows(worker, "claims")
     assert client.read_table("withdrawals")["USA"].percent_complete == 90
+    # Each row change names the event behind it, and no row carries the reducers' id lists.
+    published = {e.event_id for e in [*SCENARIO, E_LATER]}
+    for table in ("control", "withdrawals", "claims", "activity"):
+        records = list(client.stream(f"tables.{table}"))
+        assert records, table
+        for r in records:
+            assert r.headers.get(EVENT_ID_HEADER, b"").decode() in published, (table, r.headers)
+            assert isinstance(r.value, dict) and not BOOKKEEPING_FIELDS & set(r.value)
 
     # CLI: the same pages as HTTP
     for table in ("control", "withdrawals", "claims"):

@@ -77,8 +77,42 @@ def test_rows_are_published_once_per_key_with_the_last_value() -> None:
     wb.event = Ev("e2")
     wb.publish("control", "AF01", {"reports": 2})
     rows = wb.rows()
-    assert [(t, k, orjson.loads(v), ev.name) for t, k, v, ev in rows] == [
+    assert [(t, k, orjson.loads(v), ev.name) for t, k, v, ev, _ in rows] == [
         ("control", "AF01", {"reports": 2}, "e2"),
         ("control", "AF02", {"reports": 1}, "e1"),
     ]
     assert wb.rows() == []
+
+
+def test_published_rows_leave_out_the_id_bookkeeping_the_table_keeps() -> None:
+    table = RecordingTable()
+    wb = WriteBehind()
+    wb.event = Ev("e")
+    row = {"reports": 3, "event_ids": ["e1", "e2", "e3"], "happening_ids": ["h1"], "refs": {}}
+    wb.set(table, "AF01", row)
+    wb.publish("activity", "AF01", row)
+    wb.flush_tables()
+    [(_, _, value, _, _)] = wb.rows()
+    assert table["AF01"] == row  # the reducer needs its ids back on the next event
+    assert orjson.loads(value) == {"reports": 3}
+
+
+def test_a_row_written_and_published_is_dumped_once() -> None:
+    dumps = 0
+
+    class Counted(DedupEntry):
+        def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+            nonlocal dumps
+            dumps += 1
+            return super().model_dump(**kwargs)
+
+    table = RecordingTable()
+    wb = WriteBehind()
+    wb.event = Ev("e")
+    entry = Counted(key="k", happenings=[])
+    wb.set(table, "k", entry)
+    wb.publish("dedup", "k", entry)
+    wb.flush_tables()
+    [(_, _, value, _, _)] = wb.rows()
+    assert dumps == 1
+    assert orjson.loads(value) == table["k"] == {"key": "k", "happenings": []}
