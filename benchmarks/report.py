@@ -10,6 +10,7 @@ import orjson
 
 TUNING_JSON = Path(__file__).resolve().parent / "results" / "tuning.json"
 CHANGES_JSON = Path(__file__).resolve().parent / "results" / "changes.json"
+FLOOR_JSON = Path(__file__).resolve().parent / "results" / "floor.json"
 
 THROUGHPUT_ROWS = [
     ("Client ceiling (kafka-python consumer, no work)", "ceiling.articles_per_s", None),
@@ -143,7 +144,8 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {_n(g('e2e2.articles_per_s'))} | {_n(g('latency.ledger_ms.p99'))} "
             f"| {_n(g('latency.event_ms.p99'))} | {_n(g('latency.table_ms.p99'))} |"
         )
-    lines += ["", *changes_section(), *tuning_section(), *method_section(), ""]
+    lines += ["", *floor_section(med), *changes_section(), *tuning_section(), *method_section()]
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -184,6 +186,39 @@ def _latest_then_earlier(
         name = path.stem.removeprefix(f"{latest.stem}-")
         out += table(path, f"{earlier} ({name})")
     return out
+
+
+def floor_section(med: dict[str, Any], path: Path = FLOOR_JSON) -> list[str]:
+    """The worker's CPU per article beside a bare Faust agent's and the pure step's."""
+    if not path.exists():
+        return []
+    d = orjson.loads(path.read_bytes())
+    worker = med.get("e2e1.cpu_ms_per_article")
+    normalize = med.get("normalize.articles_per_s")
+    pure = 1000.0 / normalize if normalize else None
+    lines = [
+        "## Where the worker's CPU goes",
+        "",
+        f"From `{d.get('command')}` on {d.get('date')} ({d.get('messages', 0):,} articles, "
+        "median of its runs): bare Faust agents (`benchmarks/floor_app.py`) on the same data "
+        "and broker setup, with the worker's batching and no Frontline code. Their cost per "
+        "message is a floor no change to Frontline's own code removes; the worker adds the "
+        "pure per-article step, a second record (the digest table's changelog), events, the "
+        "table agents and its read side.",
+        "",
+        "| what | CPU ms per article | articles/s on one core |",
+        "|---|---:|---:|",
+    ]
+    for mode in d.get("modes", []):
+        ms = mode["cpu_ms_per_message"]
+        lines.append(f"| bare Faust agent: {mode['name']} | {ms:.3f} | {_n(1000.0 / ms)} |")
+    if pure is not None:
+        lines.append(f"| pure `normalize` step (no Kafka) | {pure:.3f} | {_n(normalize)} |")
+    if worker:
+        lines.append(
+            f"| Frontline worker, end to end (this run) | {worker:.3f} | {_n(1000.0 / worker)} |"
+        )
+    return [*lines, ""]
 
 
 def changes_section() -> list[str]:

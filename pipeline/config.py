@@ -97,9 +97,11 @@ class Settings(BaseSettings):
     producer_linger_ms: int = Field(default=10, ge=0, le=1000)
     # Table agents handle events in batches and write each touched key once per batch:
     # at most this many events, waiting at most this long for a batch to fill.
-    # 2000 / 50 ms beat 200 / 20 ms and 500 / 20 ms by 16% and 13% (benchmarks/tune.py).
+    # 2000 beat 200 and 500 by 16% and 13% (benchmarks/tune.py). 10 ms rather than 50 ms:
+    # p99 publish -> table row 226 ms instead of 310 at half load, for 7% fewer articles/s
+    # on a backlog (benchmarks/tune.py, 2026-11-22 08:43); a big replay may set 50.
     table_batch_size: int = Field(default=2000, ge=1, le=100_000)
-    table_batch_ms: int = Field(default=50, ge=1, le=10_000)
+    table_batch_ms: int = Field(default=10, ge=1, le=10_000)
     # The normalize agent takes articles in batches too: one wait for the digest table's
     # changelog per batch instead of one per article.
     normalize_batch_size: int = Field(default=500, ge=1, le=100_000)
