@@ -194,7 +194,7 @@ def floor_section(med: dict[str, Any], path: Path = FLOOR_JSON) -> list[str]:
         return []
     d = orjson.loads(path.read_bytes())
     worker = med.get("e2e1.cpu_ms_per_article")
-    normalize = med.get("normalize.articles_per_s")
+    normalize = med.get("extract.normalize_articles_per_s")
     pure = 1000.0 / normalize if normalize else None
     lines = [
         "## Where the worker's CPU goes",
@@ -306,8 +306,10 @@ def method_section() -> list[str]:
         "at half the measured one-worker rate by a paced producer with an explicit record "
         "timestamp (its send time). Publish → ledger/event uses the output record's "
         "CreateTime minus the article's; events carry the `article_id` header. A table row is "
-        "attributed to the newest latency-phase event or article it references (headers or "
-        "any string in its JSON value) that was sent before the row.",
+        "timed from the article behind the event its `source.event_id` header names (the "
+        "event whose arrival changed the row; workers before 2026-11-22 08:30 UTC lacked the "
+        "header and were timed from the newest event or article any string of the row "
+        "referenced).",
         "- Raw per-run figures: `benchmarks/results/latest.json`.",
         "",
     ]

@@ -1,0 +1,47 @@
+"""Pure parts of the benchmark scripts: merging interleaved rounds, the CPU section."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import orjson
+
+from pipeline.config import PROJECT_ROOT
+
+sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
+
+from compare import merge_rounds
+from report import floor_section
+
+
+def test_interleaved_rounds_merge_to_each_figures_median() -> None:
+    rounds = [
+        {"articles_per_s": 1000.0, "p99_table_ms": 300.0, "each_run_articles_per_s": [1000.0]},
+        {"articles_per_s": 1900.0, "p99_table_ms": None, "each_run_articles_per_s": [1900.0]},
+        {"articles_per_s": 1800.0, "p99_table_ms": 200.0, "each_run_articles_per_s": [1800.0]},
+    ]
+    merged = merge_rounds(rounds)
+    assert merged["articles_per_s"] == 1800.0
+    assert merged["p99_table_ms"] == 250.0  # a round without the figure does not count
+    assert merged["each_run_articles_per_s"] == [1000.0, 1900.0, 1800.0]
+
+
+def test_cpu_section_sets_the_worker_beside_the_faust_floor(tmp_path: Path) -> None:
+    floor = tmp_path / "floor.json"
+    floor.write_bytes(
+        orjson.dumps(
+            {
+                "command": "python benchmarks/faust_floor.py",
+                "date": "2026-11-22 08:45 UTC",
+                "messages": 20000,
+                "modes": [{"name": "consume + ack", "cpu_ms_per_message": 0.08}],
+            }
+        )
+    )
+    med = {"e2e1.cpu_ms_per_article": 0.5, "extract.normalize_articles_per_s": 10000.0}
+    text = "\n".join(floor_section(med, floor))
+    assert "| bare Faust agent: consume + ack | 0.080 | 12,500 |" in text
+    assert "| pure `normalize` step (no Kafka) | 0.100 | 10,000 |" in text
+    assert "| Frontline worker, end to end (this run) | 0.500 | 2,000 |" in text
+    assert floor_section(med, tmp_path / "absent.json") == []
