@@ -36,6 +36,7 @@ from pipeline.tables.query import (
 from schemas.common import Actor, ActorKind
 from schemas.tables import (
     BOOKKEEPING_FIELDS,
+    PUBLISHED_OBSERVATIONS,
     ActivityWindowRow,
     ClaimRow,
     ClosedWindowRecord,
@@ -69,8 +70,9 @@ DROPPED_FIELDS = tuple(sorted(BOOKKEEPING_FIELDS))
 # reports (the soak: ~90,000 more live Python objects over 200,000 articles). Reads need the
 # newest few: the map shows 8 "other reports"; the "as of" view takes status and controller
 # from the row's history, and only its last-report date for a day before the oldest kept
-# report falls back to the date of the transition in force.
-READ_OBSERVATIONS = 20
+# report falls back to the date of the transition in force. Rows are now published with that
+# many (older rows in the topics may hold more).
+READ_OBSERVATIONS = PUBLISHED_OBSERVATIONS
 
 ACTIVITY_PARAMS = ("spec", "group", "since", "closed", "limit", "offset", "cursor")
 KEY_MAX = 300

@@ -32,6 +32,10 @@ MAX_EVIDENCE_CHARS = 600  # evidence text is truncated to this length in rows
 # Idempotency bookkeeping of the reducers (up to 200-256 ids per row): kept in the worker's
 # tables, left out of the rows the `tables.*` topics carry, which no reader needs them in.
 BOOKKEEPING_FIELDS = frozenset({"event_ids", "happening_ids", "refs"})
+# Of a control row's observations (up to MAX_CONTROL_OBSERVATIONS, kept to re-fold its state),
+# the topic rows carry the newest this many: what reads use (the map shows 8 other reports;
+# "as of" takes status and controller from the history). A full row was ~78 KB of JSON.
+PUBLISHED_OBSERVATIONS = 20
 
 
 class _Row(BaseModel):

@@ -24,7 +24,7 @@ import orjson
 from faust.streams import _current_event  # faust has no public setter
 from pydantic import BaseModel
 
-from schemas.tables import BOOKKEEPING_FIELDS
+from schemas.tables import BOOKKEEPING_FIELDS, PUBLISHED_OBSERVATIONS
 
 M = TypeVar("M")
 
@@ -39,10 +39,19 @@ def _json(value: Any) -> Any:
 
 
 def published(data: Any) -> Any:
-    """A row as the `tables.*` topics carry it: without the reducers' id bookkeeping."""
-    if isinstance(data, dict) and not BOOKKEEPING_FIELDS.isdisjoint(data):
-        return {k: v for k, v in data.items() if k not in BOOKKEEPING_FIELDS}
-    return data
+    """A row as the `tables.*` topics carry it: without the reducers' id bookkeeping, and
+    with only the newest PUBLISHED_OBSERVATIONS of a control row's observations."""
+    if not isinstance(data, dict):
+        return data
+    observations = data.get("observations")
+    if not isinstance(observations, list) or len(observations) <= PUBLISHED_OBSERVATIONS:
+        observations = None
+    if observations is None and BOOKKEEPING_FIELDS.isdisjoint(data):
+        return data
+    out = {k: v for k, v in data.items() if k not in BOOKKEEPING_FIELDS}
+    if observations is not None:
+        out["observations"] = observations[-PUBLISHED_OBSERVATIONS:]  # in event-time order
+    return out
 
 
 class WriteBehind:

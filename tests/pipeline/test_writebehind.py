@@ -9,7 +9,7 @@ import orjson
 from faust.streams import current_event
 
 from pipeline.agents.writebehind import WriteBehind
-from schemas.tables import DedupEntry
+from schemas.tables import PUBLISHED_OBSERVATIONS, DedupEntry
 
 
 class RecordingTable(dict[str, Any]):
@@ -116,3 +116,15 @@ def test_a_row_written_and_published_is_dumped_once() -> None:
     [(_, _, value, _, _)] = wb.rows()
     assert dumps == 1
     assert orjson.loads(value) == table["k"] == {"key": "k", "happenings": []}
+
+
+def test_published_control_rows_carry_only_the_newest_observations() -> None:
+    wb = WriteBehind()
+    wb.event = Ev("e")
+    observations = [{"event_id": f"e{i}"} for i in range(PUBLISHED_OBSERVATIONS + 5)]
+    row = {"place_key": "AF01", "observations": observations}
+    wb.publish("control", "AF01", row)
+    [(_, _, value, _, _)] = wb.rows()
+    sent = orjson.loads(value)["observations"]
+    assert sent == observations[-PUBLISHED_OBSERVATIONS:]
+    assert len(row["observations"]) == PUBLISHED_OBSERVATIONS + 5  # the table's row untouched
