@@ -35,13 +35,17 @@ def test_cpu_section_sets_the_worker_beside_the_faust_floor(tmp_path: Path) -> N
                 "command": "python benchmarks/faust_floor.py",
                 "date": "2026-11-22 08:45 UTC",
                 "messages": 20000,
-                "modes": [{"name": "consume + ack", "cpu_ms_per_message": 0.08}],
+                "modes": [
+                    {"name": "consume + ack", "cpu_ms_per_message": 0.07},
+                    {"name": "consume + ack + one record out", "cpu_ms_per_message": 0.08},
+                ],
             }
         )
     )
     med = {"e2e1.cpu_ms_per_article": 0.5, "extract.normalize_articles_per_s": 10000.0}
     text = "\n".join(floor_section(med, floor))
-    assert "| bare Faust agent: consume + ack | 0.080 | 12,500 |" in text
+    assert "| bare Faust agent: consume + ack + one record out | 0.080 | 12,500 |" in text
     assert "| pure `normalize` step (no Kafka) | 0.100 | 10,000 |" in text
     assert "| Frontline worker, end to end (this run) | 0.500 | 2,000 |" in text
+    assert "come to 0.180 ms; the other 0.320 ms" in text
     assert floor_section(med, tmp_path / "absent.json") == []
