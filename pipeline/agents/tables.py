@@ -25,8 +25,10 @@ about another place must still count. A group's windows close when its own event
 past them (plus grace); a quiet group's last windows stay open until it is heard of again.
 
 Every row change is also sent, keyed by the row key, to the compacted topic of its table
-(`tables.control`, `tables.withdrawals`, `tables.claims`, `tables.activity`); a window that
-closes is sent as its final `ClosedWindowRecord`. A failing event is logged and counted
+(`tables.control`, `tables.withdrawals`, `tables.claims`, `tables.activity`), with the id
+and write time of the event that caused it in its headers, without the reducers' id
+bookkeeping (`writebehind.published`); a window that closes is sent as its final
+`ClosedWindowRecord`. A failing event is logged and counted
 (`stats["tables"]`), never allowed to kill the agent. Agents keep concurrency=1.
 
 Agents take events in batches (`take_events`, acked after the batch): reads and writes go
