@@ -36,13 +36,13 @@ from pipeline.tables.query import (
 from schemas.common import Actor, ActorKind
 from schemas.tables import (
     BOOKKEEPING_FIELDS,
-    PUBLISHED_OBSERVATIONS,
     ActivityWindowRow,
     ClaimRow,
     ClosedWindowRecord,
     ControlRow,
     ControlTransition,
     WithdrawalRow,
+    published_row,
 )
 
 TABLES = ("control", "withdrawals", "claims", "activity")
@@ -61,18 +61,13 @@ EVENT_ID_HEADER = "source.event_id"
 
 # Fields of the topic rows left out of the HTTP/CLI answers.
 INTERNAL_FIELDS = frozenset({"observations", "base"}) | BOOKKEEPING_FIELDS
-# The id bookkeeping is no longer published (schemas.tables.BOOKKEEPING_FIELDS); rows written
-# before that still carry it, and the model does not keep it: with it, a worker's read side
-# grew with every report. `observations` and `base` stay: they answer "as of" questions.
-DROPPED_FIELDS = tuple(sorted(BOOKKEEPING_FIELDS))
-# A control row keeps up to MAX_CONTROL_OBSERVATIONS (100) reports per place to re-fold its
-# state; every worker's read side holding all of them grew for as long as places gathered
-# reports (the soak: ~90,000 more live Python objects over 200,000 articles). Reads need the
-# newest few: the map shows 8 "other reports"; the "as of" view takes status and controller
-# from the row's history, and only its last-report date for a day before the oldest kept
-# report falls back to the date of the transition in force. Rows are now published with that
-# many (older rows in the topics may hold more).
-READ_OBSERVATIONS = PUBLISHED_OBSERVATIONS
+# Rows written before the id bookkeeping and all but the newest observations were left out
+# of the topics still carry them: reads drop them the same way (schemas.tables.published_row).
+# With them, a worker's read side grew with every report (the soak: ~90,000 more live Python
+# objects over 200,000 articles). Reads need the newest few observations: the map shows 8
+# "other reports"; the "as of" view takes status and controller from the row's history, and
+# only its last-report date for a day before the oldest kept report falls back to the date of
+# the transition in force.
 
 ACTIVITY_PARAMS = ("spec", "group", "since", "closed", "limit", "offset", "cursor")
 KEY_MAX = 300
@@ -236,14 +231,7 @@ class ReadModel:
             self.rows[table].pop(k, None)
             return
         try:
-            data = orjson.loads(value)
-            if isinstance(data, dict):
-                for name in DROPPED_FIELDS:
-                    data.pop(name, None)
-                observations = data.get("observations")
-                if isinstance(observations, list) and len(observations) > READ_OBSERVATIONS:
-                    data["observations"] = observations[-READ_OBSERVATIONS:]  # newest last
-            row = parse_row(table, data)
+            row = parse_row(table, published_row(orjson.loads(value)))
         except (orjson.JSONDecodeError, ValidationError, ValueError, TypeError):
             self.invalid += 1
             return

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,6 +36,22 @@ BOOKKEEPING_FIELDS = frozenset({"event_ids", "happening_ids", "refs"})
 # the topic rows carry the newest this many: what reads use (the map shows 8 other reports;
 # "as of" takes status and controller from the history). A full row was ~78 KB of JSON.
 PUBLISHED_OBSERVATIONS = 20
+
+
+def published_row(data: Any) -> Any:
+    """A row's JSON as the `tables.*` topics carry it (and as reads keep rows written before
+    that): without the id bookkeeping, with the newest PUBLISHED_OBSERVATIONS observations."""
+    if not isinstance(data, dict):
+        return data
+    observations = data.get("observations")
+    if not isinstance(observations, list) or len(observations) <= PUBLISHED_OBSERVATIONS:
+        observations = None
+    if observations is None and BOOKKEEPING_FIELDS.isdisjoint(data):
+        return data
+    out = {k: v for k, v in data.items() if k not in BOOKKEEPING_FIELDS}
+    if observations is not None:
+        out["observations"] = observations[-PUBLISHED_OBSERVATIONS:]  # in event-time order
+    return out
 
 
 class _Row(BaseModel):

@@ -24,7 +24,7 @@ import orjson
 from faust.streams import _current_event  # faust has no public setter
 from pydantic import BaseModel
 
-from schemas.tables import BOOKKEEPING_FIELDS, PUBLISHED_OBSERVATIONS
+from schemas.tables import published_row
 
 M = TypeVar("M")
 
@@ -36,22 +36,6 @@ def bind(event: Any) -> None:
 
 def _json(value: Any) -> Any:
     return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
-
-
-def published(data: Any) -> Any:
-    """A row as the `tables.*` topics carry it: without the reducers' id bookkeeping, and
-    with only the newest PUBLISHED_OBSERVATIONS of a control row's observations."""
-    if not isinstance(data, dict):
-        return data
-    observations = data.get("observations")
-    if not isinstance(observations, list) or len(observations) <= PUBLISHED_OBSERVATIONS:
-        observations = None
-    if observations is None and BOOKKEEPING_FIELDS.isdisjoint(data):
-        return data
-    out = {k: v for k, v in data.items() if k not in BOOKKEEPING_FIELDS}
-    if observations is not None:
-        out["observations"] = observations[-PUBLISHED_OBSERVATIONS:]  # in event-time order
-    return out
 
 
 class WriteBehind:
@@ -116,7 +100,7 @@ class WriteBehind:
         """The queued rows as (topic, key, JSON bytes, event, cause), then forgets them (and
         every value dumped in this batch)."""
         out = [
-            (topic, key, orjson.dumps(published(self._dump(value))), event, cause)
+            (topic, key, orjson.dumps(published_row(self._dump(value))), event, cause)
             for (topic, key), (value, event, cause) in self._rows.items()
         ]
         self._rows.clear()
