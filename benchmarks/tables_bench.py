@@ -51,10 +51,17 @@ def _stored(row: Any) -> Any:
     return orjson.loads(orjson.dumps(row.model_dump(mode="json")))
 
 
+# The row tables: each reducer module has accepts(), table_key() and apply().
+REDUCERS: dict[str, tuple[Any, Any]] = {
+    "withdrawals": (W, WithdrawalRow),
+    "control": (K, ControlRow),
+    "claims": (C, ClaimRow),
+}
+
+
 def replay(events: list[AnyEvent]) -> dict[str, tuple[int, float]]:
     """(events applied, seconds) per reducer, rows round-tripped through JSON each time."""
-    stores: dict[str, dict[str, Any]] = {"dedup": {}, "control": {}, "withdrawals": {}}
-    stores["claims"] = {}
+    stores: dict[str, dict[str, Any]] = {"dedup": {}, **{name: {} for name in REDUCERS}}
     spent = {name: [0, 0.0] for name in stores}
 
     def step(name: str, key: str, parse: Callable[[Any], Any], fn: Callable[[Any], Any]) -> Any:
@@ -71,28 +78,14 @@ def replay(events: list[AnyEvent]) -> dict[str, tuple[int, float]]:
             "dedup", D.dedup_key(ev), DedupEntry.model_validate, lambda e, ev=ev: D.register(e, ev)
         )
         hid = decision.happening_id
-        if isinstance(ev, WithdrawalEvent):
-            step(
-                "withdrawals",
-                W.table_key(ev),
-                WithdrawalRow.model_validate,
-                lambda r, ev=ev, hid=hid: (W.apply(r, ev, happening_id=hid), None),
-            )
-            continue
-        if K.accepts(ev):
-            step(
-                "control",
-                K.table_key(ev),
-                ControlRow.model_validate,
-                lambda r, ev=ev, hid=hid: (K.apply(r, ev, happening_id=hid), None),
-            )
-        if C.accepts(ev):
-            step(
-                "claims",
-                C.table_key(ev),
-                ClaimRow.model_validate,
-                lambda r, ev=ev, hid=hid: (C.apply(r, ev, happening_id=hid), None),
-            )
+        for name, (reducer, model) in REDUCERS.items():
+            if reducer.accepts(ev):
+                step(
+                    name,
+                    reducer.table_key(ev),
+                    model.model_validate,
+                    lambda r, red=reducer, ev=ev, h=hid: (red.apply(r, ev, happening_id=h), None),
+                )
     return {name: (int(n), float(s)) for name, (n, s) in spent.items()}
 
 
