@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Cleanup, machine_info, say
+from harness import Cleanup, say, write_results
 from run import RESULTS_DIR, parse_args, start_broker
 
 from pipeline.config import PROJECT_ROOT
@@ -159,19 +158,8 @@ def main(argv: list[str] | None = None) -> int:
                 cleanup.run()
         for label, commit in specs:
             changes.append({"name": label, "commit": commit, **merge_rounds(rounds[commit])})
-    given = sys.argv[1:] if argv is None else argv
-    data = {
-        "command": " ".join(["python benchmarks/compare.py", *given]),
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "articles": args.articles,
-        "runs": args.runs,
-        "machine": machine_info(),
-        "changes": changes,
-        "notes": args.note,
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
-    say(f"wrote {args.out}")
+    fields = {"articles": args.articles, "runs": args.runs, "changes": changes, "notes": args.note}
+    write_results(args.out, "compare.py", argv, fields)
     return 0
 
 

@@ -19,7 +19,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Cleanup, Dataset, free_port, machine_info, say
+from harness import Cleanup, Dataset, free_port, say, write_results
 from run import RESULTS_DIR, parse_args, start_broker
 
 FLOOR_JSON = RESULTS_DIR / "floor.json"
@@ -120,17 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{MODES[mode]:<32} {summary[-1]['per_s']:>9,.0f}/s  "
             f"{summary[-1]['cpu_ms_per_message']:.3f} ms CPU/message (median of {len(runs)})"
         )
-    given = sys.argv[1:] if argv is None else argv
-    data = {
-        "command": " ".join(["python benchmarks/faust_floor.py", *given]),
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "messages": args.messages,
-        "machine": machine_info(),
-        "modes": summary,
-    }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
-    say(f"wrote {args.out}")
+    write_results(args.out, "faust_floor.py", argv, {"messages": args.messages, "modes": summary})
     return 0
 
 

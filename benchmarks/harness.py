@@ -20,6 +20,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,28 @@ def say(msg: str) -> None:
 
 
 # --------------------------------------------------------------------------- machine
+
+
+def write_results(
+    path: Path,
+    script: str,
+    argv: list[str] | None,
+    fields: dict[str, Any],
+    *,
+    date: datetime | None = None,
+) -> None:
+    """A results file: the command that made it (`argv` None: this process's), when, on
+    which machine, then `fields`."""
+    given = sys.argv[1:] if argv is None else argv
+    data = {
+        "command": " ".join([f"python benchmarks/{script}", *given]),
+        "date": (date or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine_info(),
+        **fields,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(orjson.dumps(data, option=orjson.OPT_INDENT_2))
+    say(f"wrote {path}")
 
 
 def machine_info() -> dict[str, Any]:

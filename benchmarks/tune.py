@@ -19,11 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import Cleanup, machine_info, median_of, say
+from harness import Cleanup, median_of, say, write_results
 from run import RESULTS_DIR, Bench, one_run, parse_args, start_broker
 
 # FRONTLINE_* are pipeline.config.Settings fields; PRODUCER_LINGER / BROKER_MAX_POLL_RECORDS
@@ -124,17 +122,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         cleanup.run()
-    cmd = " ".join(["python", "benchmarks/tune.py", *(sys.argv[1:] if argv is None else argv)])
-    out = {
-        "command": cmd,
-        "date": started.strftime("%Y-%m-%d %H:%M UTC"),
-        "articles": a.articles,
-        "runs": a.runs,
-        "machine": machine_info(),
-        "variants": results,
-    }
-    a.out.parent.mkdir(parents=True, exist_ok=True)
-    a.out.write_bytes(orjson.dumps(out, option=orjson.OPT_INDENT_2))
+    write_results(
+        a.out,
+        "tune.py",
+        argv,
+        {"articles": a.articles, "runs": a.runs, "variants": results},
+        date=started,
+    )
     base = results[0]["articles_per_s"] or 0
     for v in results:
         rel = (v["articles_per_s"] or 0) / base if base else 0
