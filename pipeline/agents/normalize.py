@@ -16,6 +16,7 @@ from aiokafka.errors import KafkaError
 from faust.exceptions import ProducerSendError
 
 from pipeline import topics as T
+from pipeline.agents.changelog import TableWriter
 from pipeline.agents.durability import drain
 from pipeline.agents.output import Output
 from pipeline.agents.writebehind import bind
@@ -50,6 +51,7 @@ def register(rt: Runtime) -> None:
     languages = frozenset(lang.lower() for lang in rt.settings.languages)
     stats = rt.stats
     output = Output(app)
+    writer = TableWriter(app, output)
     # id -> body digest. `articles` is keyed by id, so each id's entry lives on its partition.
     digests = app.Table(
         "article-digests",
@@ -70,16 +72,18 @@ def register(rt: Runtime) -> None:
                 # The digest table routes by Faust's current event, which take_events
                 # leaves at the last one buffered: bind each article's own.
                 bind(event)
-                await _guarded(event.message)
+                await _guarded(event)
                 if i % YIELD_EVERY == 0:
                     await asyncio.sleep(0)  # the table agents' latency
             bind(None)
-            await drain(app)  # the digest table writes reach Kafka before the batch's ack
+            writer.checkpoint()
+            await drain(app)  # nothing of the batch is left in Faust's buffer before its ack
 
-    async def _guarded(msg: Any) -> None:
+    async def _guarded(event: Any) -> None:
+        msg = event.message
         now = rt.clock()
         try:
-            await _process(msg, now)
+            await _process(event, now)
         except (ProducerSendError, KafkaError):
             raise  # the broker's failure, not the article's: never dead-letter it (delivery.py)
         except Exception as exc:
@@ -99,7 +103,8 @@ def register(rt: Runtime) -> None:
         await output.send(dlq, msg.key, msg.value, headers)
         stats["dlq"] += 1
 
-    async def _process(msg: Any, now: Any) -> None:
+    async def _process(event: Any, now: Any) -> None:
+        msg = event.message
         looked_up: dict[str, str | None] = {}
 
         def seen_digest(article_id: str) -> str | None:
@@ -117,7 +122,7 @@ def register(rt: Runtime) -> None:
         )
         first_time = outcome.article_id and seen_digest(outcome.article_id) is None
         if outcome.ok and outcome.digest and first_time:
-            digests[outcome.article_id] = outcome.digest
+            await writer.write(digests, event, outcome.article_id, outcome.digest)
         article_key = (outcome.article_id or "").encode() or msg.key
         for rec in outcome.records:
             await output.send(

@@ -22,8 +22,15 @@ class Output:
         self._app = app
 
     async def send(
-        self, topic: str, key: bytes | None, value: bytes | None, headers: Headers = ()
-    ) -> None:
-        await self._app.producer.send(
-            topic, key, value, partition=None, timestamp=None, headers=list(headers)
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        headers: Headers = (),
+        *,
+        partition: int | None = None,
+    ) -> Any:
+        """Hand the record to the producer; return the future of its delivery."""
+        return await self._app.producer.send(
+            topic, key, value, partition=partition, timestamp=None, headers=list(headers)
         )
