@@ -156,3 +156,26 @@ def test_ledger_accounts_for_every_published_article(
             assert key in dlq_offsets
     assert set(report.ids) <= ledger_ids(ledger)
     assert sum(1 for r in ledger if r.value["outcome"] == "dlq") == 5
+
+
+def test_digests_survive_a_restart_through_the_changelog(
+    make_settings: Callable[..., Settings], start_worker: Callable[[Settings], WorkerProcess]
+) -> None:
+    # RocksDB, and a second worker with another (empty) data dir: it can only know the first
+    # body's digest from the changelog records TableWriter sent.
+    settings = make_settings(store="rocksdb://")
+    first = start_worker(settings)
+    client = FrontlineClient(settings)
+    body = {"id": "kept-id", "body": "France withdraws its troops from Kapisa."}
+    client.publish([("first", body, None)])
+    wait_for(client, "ledger", lambda recs: "kept-id" in ledger_ids(recs))
+    first.stop()
+
+    second = start_worker(make_settings(store="rocksdb://"))
+    assert second.settings.web_port != settings.web_port  # hence another data dir
+    client.publish_raw([orjson.dumps(body)], key=b"kept-id")  # the same article: harmless
+    client.publish_raw([orjson.dumps({"id": "kept-id", "body": "Another text."})], key=b"kept-id")
+    dead = wait_for(client, "dlq", lambda recs: len(recs) >= 1)
+    assert [r.headers["error.class"] for r in dead] == [b"DuplicateId"]
+    ledger = wait_for(client, "ledger", lambda recs: len(recs) >= 3)
+    assert [r.value["outcome"] for r in ledger] == ["events", "events", "dlq"]
