@@ -47,6 +47,7 @@ import orjson
 from pydantic import ValidationError
 
 from pipeline import topics as T
+from pipeline.agents.changelog import TableWriter
 from pipeline.agents.durability import drain
 from pipeline.agents.output import Output
 from pipeline.agents.writebehind import WriteBehind
@@ -160,6 +161,7 @@ def register(rt: Runtime) -> None:
         "activity": T.topic_name(settings, T.TABLES_ACTIVITY),
     }
     output = Output(app)
+    writer = TableWriter(app, output)
 
     # -- helpers ------------------------------------------------------------------------
     def failed(msg: Any, exc: BaseException, kind: str = "errors") -> None:
@@ -187,7 +189,8 @@ def register(rt: Runtime) -> None:
 
     async def flush(wb: WriteBehind) -> None:
         """The batch's table writes, then its rows, then wait until all reached aiokafka."""
-        wb.flush_tables()
+        await wb.flush_tables(writer.write)
+        writer.checkpoint()
         rows = wb.rows()
         for name, key, value, event, cause in rows:
             await output.send(out[name], key.encode(), value, source_headers(event.message, cause))

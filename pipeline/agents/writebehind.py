@@ -17,7 +17,7 @@ is set, never `Stream.current_event`, which the take buffer itself reads.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import orjson
@@ -27,6 +27,8 @@ from pydantic import BaseModel
 from schemas.tables import published_row
 
 M = TypeVar("M")
+# (table, event, key, value or None to delete): `TableWriter.write`.
+TableWrite = Callable[[Any, Any, str, Any], Awaitable[None]]
 
 
 def bind(event: Any) -> None:
@@ -81,16 +83,16 @@ class WriteBehind:
         """Queue a row (a model or JSON-ready value) for the `tables.*` topic `topic`."""
         self._rows[(topic, key)] = (value, self.event, self.cause)
 
-    def flush_tables(self) -> int:
-        """Write every dirty key to its table; return how many."""
+    async def flush_tables(self, write: TableWrite) -> int:
+        """Write every dirty key to its table with `write`; return how many."""
         for slot, (table, key, event) in self._dirty.items():
             bind(event)
             value = self._values[slot]
             if value is None:
                 if table.get(key) is not None:
-                    del table[key]
+                    await write(table, event, key, None)
             else:
-                table[key] = self._dump(value)
+                await write(table, event, key, self._dump(value))
         bind(None)
         written = len(self._dirty)
         self._dirty.clear()

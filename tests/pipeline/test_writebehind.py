@@ -3,6 +3,7 @@ and each row published once, with its last value and the event that last wrote i
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
@@ -28,6 +29,24 @@ class RecordingTable(dict[str, Any]):
         super().__delitem__(key)
 
 
+async def _write(table: RecordingTable, event: Any, key: str, value: Any) -> None:
+    """What TableWriter.write does to a table, recorded."""
+    assert current_event() is event  # bound: a RocksDB store routes by it
+    if value is None:
+        del table[key]
+    else:
+        table[key] = value
+
+
+def flush(wb: WriteBehind) -> int:
+    async def run() -> int:
+        written = await wb.flush_tables(_write)
+        assert current_event() is None  # unbound after the flush
+        return written
+
+    return asyncio.run(run())
+
+
 class Ev:
     def __init__(self, name: str) -> None:
         self.name = name
@@ -47,11 +66,10 @@ def test_reads_see_earlier_writes_and_each_key_is_written_once_with_its_owner() 
     assert wb.get(table, "a") == 2  # the batch's own write, not the stored value
     wb.set(table, "a", 3)
     assert table == {"a": 1}  # nothing reaches the table before the flush
-    assert wb.flush_tables() == 2
+    assert flush(wb) == 2
     assert table == {"a": 3, "b": 10}
     owners = {key: ev.name for key, _, ev in table.writes}
     assert owners == {"a": "e2", "b": "e1"}  # the event that last wrote each key
-    assert current_event() is None
 
 
 def test_none_deletes_and_models_are_stored_as_json() -> None:
@@ -63,7 +81,7 @@ def test_none_deletes_and_models_are_stored_as_json() -> None:
     wb.set(table, "missing", None)  # deleting an absent key is a no-op
     entry = DedupEntry(key="k", happenings=[])
     wb.set(table, "entry", entry)
-    wb.flush_tables()
+    flush(wb)
     assert "gone" not in table and "missing" not in table
     assert table["entry"] == entry.model_dump(mode="json")
     assert isinstance(wb.get(table, "entry", DedupEntry.model_validate), DedupEntry)
@@ -91,7 +109,7 @@ def test_published_rows_leave_out_the_id_bookkeeping_the_table_keeps() -> None:
     row = {"reports": 3, "event_ids": ["e1", "e2", "e3"], "happening_ids": ["h1"], "refs": {}}
     wb.set(table, "AF01", row)
     wb.publish("activity", "AF01", row)
-    wb.flush_tables()
+    flush(wb)
     [(_, _, value, _, _)] = wb.rows()
     assert table["AF01"] == row  # the reducer needs its ids back on the next event
     assert orjson.loads(value) == {"reports": 3}
@@ -112,7 +130,7 @@ def test_a_row_written_and_published_is_dumped_once() -> None:
     entry = Counted(key="k", happenings=[])
     wb.set(table, "k", entry)
     wb.publish("dedup", "k", entry)
-    wb.flush_tables()
+    flush(wb)
     [(_, _, value, _, _)] = wb.rows()
     assert dumps == 1
     assert orjson.loads(value) == table["k"] == {"key": "k", "happenings": []}
