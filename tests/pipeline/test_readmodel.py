@@ -95,6 +95,38 @@ def test_latest_value_per_key_and_tombstones(model: ReadModel) -> None:
     assert model.invalid == 2 and model.counts()["control"] == 1
 
 
+def test_a_key_rewritten_between_reads_is_parsed_once_when_read(
+    model: ReadModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipeline.readmodel as RM
+
+    parsed: list[str] = []
+    real = RM.parse_row
+
+    def counting(table: str, data: object) -> object:
+        parsed.append(table)
+        return real(table, data)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(RM, "parse_row", counting)
+    model.counts()
+    parsed.clear()
+    rows = [
+        control_row(ctl(f"p{i}", KAPISA, TALIBAN, f"2021-08-{i:02d}", "claimed")) for i in (1, 2, 3)
+    ]
+    for row in rows:
+        model.apply_record("control", b"AF02", record(row))
+    model.apply_record("control", b"AF02", b"{broken")  # the newest record does not parse
+    assert parsed == []  # nothing parsed on arrival
+    before = model.invalid
+    assert before == 1 and parsed == []  # only the newest was tried, and it is not JSON
+    # An unparsable newest record leaves the row read before (the older records of the key
+    # were never parsed: after compaction a reader would not see them either).
+    assert model.get_public("control", "AF02")["last_event_date"] == "2021-08-01"  # type: ignore[index]
+    model.apply_record("control", b"AF02", record(rows[2]))
+    assert model.get_public("control", "AF02")["last_event_date"] == "2021-08-03"  # type: ignore[index]
+    assert parsed == ["control"]
+
+
 def test_public_rows_drop_bookkeeping(model: ReadModel) -> None:
     row = model.get_public("control", "AF33")
     assert row is not None
