@@ -41,6 +41,7 @@ __all__ = [
 
 # Table rows (pipeline.tables reducers).
 from schemas.tables import (
+    ActivityDay,
     ActivityState,
     ActivityWindowRow,
     ClaimRow,
@@ -59,6 +60,7 @@ from schemas.tables import (
 )
 
 __all__ += [
+    "ActivityDay",
     "ActivityState",
     "ActivityWindowRow",
     "ClaimRow",

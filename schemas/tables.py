@@ -26,7 +26,7 @@ MAX_CONTROL_HISTORY = 50  # transitions kept per place ("as of any day")
 MAX_CLAIM_HISTORY = 50  # share-of-territory claims kept per actor
 MAX_COUNTRIES = 20  # countries listed per withdrawal row
 MAX_HAPPENINGS_PER_KEY = 100  # happenings kept per dedup fingerprint key
-MAX_WINDOW_IDS = 256  # event / happening ids remembered per activity window
+MAX_DAY_IDS = 256  # event / happening ids remembered per group and day of activity
 MAX_EVIDENCE_CHARS = 600  # evidence text is truncated to this length in rows
 
 # Idempotency bookkeeping of the reducers (up to 200-256 ids per row): kept in the worker's
@@ -285,6 +285,16 @@ class ActivityWindowRow(_Row):
     first_event_date: date | None = None
     last_event_date: date | None = None
     closed: bool = False
+
+
+class ActivityDay(_Row):
+    """The ids counted on one day of one group, kept while a window containing the day is
+    open: they make counting idempotent (an event id counts once) and distinct (a happening
+    counts once). A happening's reports share its canonical date, so one day holds them all,
+    and every window's ids are the union of its days' (stored once, not once per window)."""
+
+    group: str
+    day: date
     event_ids: list[str] = Field(default_factory=list)
     happening_ids: list[str] = Field(default_factory=list)
 
@@ -308,13 +318,15 @@ class ClosedWindowRecord(_Row):
 
 
 class ActivityState(_Row):
-    """Per-partition state of one window spec: watermark (max event date seen), the open and
-    retained windows, and late-event counters."""
+    """State of one window spec for one group or more: watermark (max event date seen), the
+    open and retained windows, the ids of the days open windows contain, and late-event
+    counters. The table agents keep one per (spec, group), written as one row."""
 
     spec: str
     partition: int | None = None
     watermark: date | None = None
     windows: dict[str, ActivityWindowRow] = Field(default_factory=dict)
+    days: dict[str, ActivityDay] = Field(default_factory=dict)  # key: day_key(group, day)
     dropped_late_events: int = 0  # events too late for every one of their windows
     dropped_late_updates: int = 0  # (event, window) pairs refused because the window closed
     rejected_future: int = 0  # events dated implausibly after the injected "today"

@@ -14,10 +14,13 @@ partition (a Faust table write goes to the partition of the event being processe
   share-of-territory events by actor code onto `internal.claims-by-actor`.
 - `tables-claims` reads `internal.claims-by-actor`: table `tables-claims` (key actor code).
 
-Activity windows are event-time windows of `pipeline.tables.activity` stored as one row per
-window (key `spec|group|start`) plus one small watermark row per (spec, group) holding
-the watermark, the index of retained window keys and the late/future counters. No Faust
-windowed table is used (they expire by wall clock).
+Activity windows are event-time windows of `pipeline.tables.activity`, kept as one
+`ActivityState` row per (spec, group) in `tables-activity-state-*` (key `~state|spec|group`):
+the group's retained windows, its watermark, the ids of its open days and its late/future
+counters, read and written once per batch. No Faust windowed table is used (they expire by
+wall clock). Earlier versions kept a row per window, each with its own copy of the ids: a
+30-day window advancing daily wrote some 30 rows per event, and those writes were a fifth of
+the worker's CPU. Rows of `tables.activity` are still one per window.
 
 The watermark is per group (province, actor), not per partition: a partition carries many
 groups whose timelines are unrelated, and an archive of 2012 reports replayed after 2021 news
@@ -40,7 +43,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -61,7 +63,6 @@ from pipeline.tables import withdrawals as W
 from schemas.events import TerritorialControlEvent, WithdrawalEvent, parse_event
 from schemas.tables import (
     ActivityState,
-    ActivityWindowRow,
     ClaimRow,
     ControlRow,
     DedupDecision,
@@ -75,34 +76,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WATERMARK_PREFIX = "~watermark"
+STATE_PREFIX = "~state"
 YIELD_EVERY = 25  # events handled between yields to the event loop inside a batch
 MAX_ERRORS_KEPT = 20
 
 
-def watermark_key(spec: A.WindowSpec, group: str) -> str:
-    return f"{WATERMARK_PREFIX}|{spec.name}|{group}"
-
-
-def _window_start(key: str) -> date:
-    return date.fromisoformat(key.rsplit("|", 1)[1])
-
-
-def needed_windows(
-    spec: A.WindowSpec, index: dict[str, bool], keys: list[str], watermark: date
-) -> set[str]:
-    """The retained windows an observation may change: its own windows, plus those the new
-    watermark closes or purges (the others stay untouched, so they need not be loaded)."""
-    needed = {k for k in keys if k in index}
-    for key, closed in index.items():
-        start = _window_start(key)
-        closes = not closed and A.is_closed(spec, start, watermark)
-        purges = closed and watermark >= A.window_end(spec, start) + timedelta(
-            days=spec.retention_days
-        )
-        if closes or purges:
-            needed.add(key)
-    return needed
+def state_key(spec: A.WindowSpec, group: str) -> str:
+    """Key of a group's activity state in its table."""
+    return f"{STATE_PREFIX}|{spec.name}|{group}"
 
 
 def register(rt: Runtime) -> None:
@@ -137,8 +118,8 @@ def register(rt: Runtime) -> None:
     withdrawals = table("tables-withdrawals", "withdrawals by actor code")
     control = table("tables-control", "control by place key")
     claims = table("tables-claims", "share-of-territory claims by actor code")
-    activity_w = table("tables-activity-withdrawals", "withdrawal activity windows")
-    activity_c = table("tables-activity-control", "territorial-control activity windows")
+    activity_w = table("tables-activity-state-withdrawals", "withdrawal activity by actor")
+    activity_c = table("tables-activity-state-control", "territorial-control activity by group")
 
     def raw_topic(base: str) -> Any:
         return rt.topics.get(base) or app.topic(
@@ -223,75 +204,27 @@ def register(rt: Runtime) -> None:
         decision: DedupDecision,
     ) -> None:
         """Count `ev` in its group's windows, on the happening's canonical date."""
-        event_date = decision.canonical_date
-        wm_key = watermark_key(spec, group)
-        meta: dict[str, Any] = wb.get(tbl, wm_key) or {
-            "spec": spec.name,
-            "partition": msg.partition,
-            "watermark": None,
-            "windows": {},
-            "dropped_late_events": 0,
-            "dropped_late_updates": 0,
-            "rejected_future": 0,
-            "closed_emitted": 0,
-        }
-        index: dict[str, bool] = dict(meta["windows"])
-        before = date.fromisoformat(meta["watermark"]) if meta["watermark"] else None
-        after = max(before, event_date) if before else event_date
-        own = [A.window_key(spec.name, group, s) for s in A.window_starts(spec, event_date)]
-        windows = {}
-        for key in needed_windows(spec, index, own, after):
-            row = wb.get(tbl, key, ActivityWindowRow.model_validate)
-            if row is not None:
-                windows[key] = row
-        state = ActivityState(
-            spec=spec.name,
-            partition=msg.partition,
-            watermark=before,
-            windows=windows,
-            dropped_late_events=meta["dropped_late_events"],
-            dropped_late_updates=meta["dropped_late_updates"],
-            rejected_future=meta["rejected_future"],
-            closed_emitted=meta["closed_emitted"],
-        )
+        key = state_key(spec, group)
+        state = wb.get(tbl, key, ActivityState.model_validate) or A.new_state(spec, msg.partition)
         result = A.observe(
             state,
             spec,
             group=group,
-            event_date=event_date,
+            event_date=decision.canonical_date,
             event_id=ev.event_id,
             happening_id=decision.happening_id,
             country=ev.location.country if ev.location is not None else None,
             today=rt.clock().date(),
         )
-        new = result.state
-        for key in result.updated:
-            row = new.windows[key]
-            wb.set(tbl, key, row)
-            index[key] = row.closed
+        wb.set(tbl, key, result.state)
+        for window in result.updated:
+            row = result.state.windows[window]
             if not row.closed:
-                wb.publish("activity", key, row)
+                wb.publish("activity", window, row)
         for record in result.closed:
-            key = A.window_key(spec.name, record.group, record.window_start)
-            wb.publish("activity", key, record)
+            window = A.window_key(spec.name, record.group, record.window_start)
+            wb.publish("activity", window, record)
             stats["windows_closed"] += 1
-        for key in result.purged:
-            wb.set(tbl, key, None)
-            index.pop(key, None)
-        wb.set(
-            tbl,
-            wm_key,
-            {
-                "spec": spec.name,
-                "partition": msg.partition,
-                "watermark": new.watermark.isoformat() if new.watermark else None,
-                "windows": index,
-                "dropped_late_events": new.dropped_late_events,
-                "dropped_late_updates": new.dropped_late_updates,
-                "rejected_future": new.rejected_future,
-                "closed_emitted": new.closed_emitted,
-            },
-        )
 
     def parse(msg: Any) -> WithdrawalEvent | TerritorialControlEvent | None:
         try:

@@ -14,6 +14,10 @@ Not Faust windowed tables (they expire by wall clock): a window is identified by
 - Counts are of distinct happenings (`happening_id` from the dedup registry) and distinct
   reports (event ids); feed `DedupDecision.canonical_date` as the event date so the reports
   of one happening land in the same windows.
+- The ids that make counting idempotent and distinct are kept per (group, day), not per
+  window: a 30-day hopping window shares each day with 29 others. A happening counts once
+  per day (its reports share the canonical date); a day's ids are dropped once every window
+  containing it has closed, as no event for that day can be counted any more.
 
 Nothing here reads the wall clock; `today` (from an injected clock) only guards the
 watermark against events dated implausibly far in the future.
@@ -30,7 +34,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pipeline.tables._common import AnyEvent, remember
 from schemas.events import TerritorialControlEvent, WithdrawalEvent
 from schemas.tables import (
-    MAX_WINDOW_IDS,
+    MAX_DAY_IDS,
+    ActivityDay,
     ActivityState,
     ActivityWindowRow,
     ClosedWindowRecord,
@@ -123,6 +128,15 @@ def window_key(spec_name: str, group: str, start: date) -> str:
     return f"{spec_name}|{group}|{start.isoformat()}"
 
 
+def day_key(group: str, day: date) -> str:
+    return f"{group}|{day.isoformat()}"
+
+
+def day_closes_at(spec: WindowSpec, day: date) -> date:
+    """The watermark from which every window containing `day` is closed."""
+    return max(closes_at(spec, start) for start in window_starts(spec, day))
+
+
 def territorial_group(event: AnyEvent) -> str | None:
     """Group of a territorial-control event: its province P-code (adm1), else Place.key."""
     if not isinstance(event, TerritorialControlEvent) or event.location is None:
@@ -147,6 +161,13 @@ class ActivityResult(NamedTuple):
     late: list[date]  # window starts refused because already closed
     updated: list[str]  # window keys whose row changed (persist these rows)
     purged: list[str]  # window keys removed by retention (delete these rows)
+
+
+def _drop_closed_days(spec: WindowSpec, days: dict[str, ActivityDay], watermark: date) -> None:
+    """Forget the ids of days whose windows have all closed (mutates the given dict)."""
+    for key, day in list(days.items()):
+        if watermark >= day_closes_at(spec, day.day):
+            del days[key]
 
 
 def _close_and_purge(
@@ -202,7 +223,7 @@ def observe(
 ) -> ActivityResult:
     """Count one event in its windows, advance the watermark, close what it passed.
 
-    Pure: returns a new state. Re-observing an event_id a window already holds does not
+    Pure: returns a new state. Re-observing an event id already counted on its day does not
     count it again. `happening_id` defaults to the event id (no deduplication)."""
     _check_spec(state, spec)
     if today is not None and event_date > today + timedelta(days=spec.future_tolerance_days):
@@ -211,6 +232,11 @@ def observe(
     hid = happening_id or event_id
     watermark = max(state.watermark, event_date) if state.watermark else event_date
     windows = dict(state.windows)
+    days = dict(state.days)
+    dkey = day_key(group, event_date)
+    day = days.get(dkey)
+    seen = day is not None and event_id in day.event_ids
+    new_happening = day is None or hid not in day.happening_ids
     accepted: list[date] = []
     late: list[date] = []
     touched: list[str] = []
@@ -220,13 +246,12 @@ def observe(
         if is_closed(spec, start, state.watermark):
             late.append(start)
             continue
+        if seen:
+            continue
         key = window_key(spec.name, group, start)
         win = windows.get(key) or ActivityWindowRow(
             spec=spec.name, group=group, window_start=start, window_end=window_end(spec, start)
         )
-        if event_id in win.event_ids:
-            continue
-        new_happening = hid not in win.happening_ids
         windows[key] = win.model_copy(
             update={
                 "count": win.count + (1 if new_happening else 0),
@@ -234,24 +259,32 @@ def observe(
                 "country": win.country or country,
                 "first_event_date": min(win.first_event_date or event_date, event_date),
                 "last_event_date": max(win.last_event_date or event_date, event_date),
-                "event_ids": remember(win.event_ids, event_id, MAX_WINDOW_IDS),
-                "happening_ids": remember(win.happening_ids, hid, MAX_WINDOW_IDS)
-                if new_happening
-                else win.happening_ids,
             }
         )
         accepted.append(start)
         touched.append(key)
+    if accepted:
+        base = day or ActivityDay(group=group, day=event_date)
+        days[dkey] = base.model_copy(
+            update={
+                "event_ids": remember(base.event_ids, event_id, MAX_DAY_IDS),
+                "happening_ids": remember(base.happening_ids, hid, MAX_DAY_IDS)
+                if new_happening
+                else base.happening_ids,
+            }
+        )
     records: list[ClosedWindowRecord] = []
     purged: list[str] = []
     if state.watermark is None or watermark > state.watermark:
         records, closed_keys, purged = _close_and_purge(spec, windows, watermark)
         touched += [k for k in closed_keys if k not in touched]
+        _drop_closed_days(spec, days, watermark)
     touched = [k for k in touched if k not in purged]
     new = state.model_copy(
         update={
             "watermark": watermark,
             "windows": windows,
+            "days": days,
             "dropped_late_events": state.dropped_late_events + (0 if accepted or not late else 1),
             "dropped_late_updates": state.dropped_late_updates + len(late),
             "closed_emitted": state.closed_emitted + len(records),
@@ -267,11 +300,14 @@ def advance(state: ActivityState, spec: WindowSpec, watermark: date) -> Activity
     if state.watermark is not None and watermark <= state.watermark:
         return ActivityResult(state, [], [], [], [], [])
     windows = dict(state.windows)
+    days = dict(state.days)
     records, closed_keys, purged = _close_and_purge(spec, windows, watermark)
+    _drop_closed_days(spec, days, watermark)
     new = state.model_copy(
         update={
             "watermark": watermark,
             "windows": windows,
+            "days": days,
             "closed_emitted": state.closed_emitted + len(records),
         }
     )

@@ -16,7 +16,7 @@ SOURCE = "frontline.events.territorial-control"
 
 def _table_with_counts(tmp_path: Path, counts: dict[str, int]) -> Any:
     app = create_app(Settings(state_dir=tmp_path, kafka_bootstrap="127.0.0.1:1")).app
-    table = app.tables["tables-activity-control"]
+    table = app.tables["tables-activity-state-control"]
     app.consumer.topic_partitions = lambda topic: counts.get(topic, 0)  # type: ignore[method-assign]
     return table
 

@@ -265,3 +265,39 @@ def test_groups(make):
         "AFG:region:provinces-neighbouring-kabul"
     )
     assert activity.territorial_group(make.control("c", "2021-01-01", place=None)) is None
+
+
+def test_ids_are_kept_once_per_group_and_day_not_once_per_window():
+    st = activity.new_state(CONTROL_ACTIVITY)
+    for eid, hid in (("e1", "h1"), ("e2", "h1"), ("e3", "h2")):
+        st = obs(st, CONTROL_ACTIVITY, "2021-08-10", eid, happening_id=hid).state
+    assert len(st.windows) == 30
+    assert all(w.count == 2 and w.reports == 3 for w in st.windows.values())
+    [day] = st.days.values()
+    assert (day.group, day.day) == ("AF17", D("2021-08-10"))
+    assert day.event_ids == ["e1", "e2", "e3"] and day.happening_ids == ["h1", "h2"]
+    other = obs(st, CONTROL_ACTIVITY, "2021-08-10", "e9", group="AF02").state
+    assert len(other.days) == 2  # the same day of another group has ids of its own
+
+
+def test_a_days_ids_are_dropped_when_its_last_window_closes_and_it_counts_no_more():
+    # SMALL: the windows containing 08-10 start 08-08..08-10; the last closes at 08-15.
+    st = obs(activity.new_state(SMALL), SMALL, "2021-08-10", "e1").state
+    assert activity.day_closes_at(SMALL, D("2021-08-10")) == D("2021-08-15")
+    kept = activity.advance(st, SMALL, D("2021-08-14")).state
+    assert list(kept.days) == ["AF17|2021-08-10"]
+    r = obs(kept, SMALL, "2021-08-10", "e1")  # a replay while a window is open: not counted
+    assert r.accepted == [] and r.state.windows == kept.windows
+    gone = activity.advance(kept, SMALL, D("2021-08-15")).state
+    assert gone.days == {}
+    r2 = obs(gone, SMALL, "2021-08-10", "e1")  # every window of the day closed: refused
+    assert r2.accepted == [] and r2.late == window_starts(SMALL, D("2021-08-10"))
+    assert r2.state.windows == gone.windows
+
+
+def test_calendar_month_days_are_kept_until_the_month_closes():
+    st = obs(activity.new_state(WITHDRAWAL_ACTIVITY), WITHDRAWAL_ACTIVITY, "2021-08-03", "w1")
+    closes = activity.day_closes_at(WITHDRAWAL_ACTIVITY, D("2021-08-03"))
+    assert closes == D("2021-09-01") + timedelta(days=WITHDRAWAL_ACTIVITY.grace_days)
+    assert activity.advance(st.state, WITHDRAWAL_ACTIVITY, closes - timedelta(days=1)).state.days
+    assert not activity.advance(st.state, WITHDRAWAL_ACTIVITY, closes).state.days
