@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Runt
         # Dead letters keep the original bytes, so they can be as large as an article.
         producer_max_request_size=4 * 1024 * 1024,
         producer_linger=settings.producer_linger_ms / 1000.0,
+        producer_max_batch_size=settings.producer_max_batch_bytes,
         producer_request_timeout=settings.producer_delivery_timeout_seconds,
         consumer_max_fetch_size=8 * 1024 * 1024,
         web_bind=settings.web_host,

@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     # Faust sends each record as its own request without a linger; batching for a few
     # milliseconds cut worker CPU per article by 9-18% in benchmarks/tune.py.
     producer_linger_ms: int = Field(default=10, ge=0, le=1000)
+    # Bytes per partition the producer gathers into one batch before sending it.
+    producer_max_batch_bytes: int = Field(default=16_384, ge=1024, le=4 * 1024 * 1024)
     # Table agents handle events in batches and write each touched key once per batch:
     # at most this many events, waiting at most this long for a batch to fill.
     # 2000 beat 200 and 500 by 16% and 13% (benchmarks/tune.py). 10 ms rather than 50 ms:
