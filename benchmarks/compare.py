@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         cleanup = Cleanup()
         with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as trees:
             try:
-                bootstrap = start_broker(parse_args([]), Path(tmp), cleanup)
+                bootstrap, _ = start_broker(parse_args([]), Path(tmp), cleanup)
                 checked_out = {commit: trees.enter_context(worktree(commit)) for _, commit in specs}
                 for i in range(args.runs):
                     for label, commit in specs:

@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[int, list[dict[str, Any]]] = {mode: [] for mode in MODES}
     with tempfile.TemporaryDirectory() as tmp:
         try:
-            bootstrap = start_broker(parse_args([]), Path(tmp), cleanup)
+            bootstrap, _ = start_broker(parse_args([]), Path(tmp), cleanup)
             admin = KafkaAdminClient(bootstrap_servers=bootstrap)
             admin.create_topics(
                 [NewTopic(t, args.partitions, 1) for t in ("floor-articles", "floor-out")]

@@ -86,6 +86,7 @@ def markdown(result: dict[str, Any]) -> str:
         "Table rows/s is n/a when no record reached a `tables.*` topic (tables agents absent "
         "or no events). Worker CPU use is CPU-seconds ÷ wall-seconds from the first publish "
         "to the last ledger or table record (summed over workers).",
+        *cores_section(med, int(m.get("cores") or 0)),
         "",
         "## Latency at half the one-worker maximum",
         "",
@@ -186,6 +187,34 @@ def _latest_then_earlier(
         name = path.stem.removeprefix(f"{latest.stem}-")
         out += table(path, f"{earlier} ({name})")
     return out
+
+
+def cores_section(med: dict[str, Any], cores: int) -> list[str]:
+    """Where the machine's cores went in each throughput phase: the scaling limit in figures."""
+    rows = []
+    for pre, label in (("e2e1", "1 worker"), ("e2e2", "2 workers")):
+        wall, workers = med.get(f"{pre}.wall_s"), med.get(f"{pre}.cpu_s")
+        broker, client = med.get(f"{pre}.broker_cpu_s"), med.get(f"{pre}.client_cpu_s")
+        if not wall or workers is None:
+            continue
+        rows.append(
+            f"| {label} | {wall:.1f} | {workers:.1f} | {_n(broker, '{:.1f}')} "
+            f"| {_n(client, '{:.1f}')} | {cores * wall:.1f} |"
+        )
+    if not rows:
+        return []
+    return [
+        "",
+        "Where the machine's cores went in each throughput phase (CPU-seconds, medians; the "
+        "processes are measured from the first publish until the tables are quiet, so they "
+        "include a little idle time): the workers share the cores with the broker and with "
+        "the publisher and measuring client (one process). With one worker near a core of "
+        "its own, a second worker can only have what the broker and publisher leave.",
+        "",
+        "| phase | wall s | workers | broker | publisher + client | cores × wall |",
+        "|---|---:|---:|---:|---:|---:|",
+        *rows,
+    ]
 
 
 def floor_section(med: dict[str, Any], path: Path = FLOOR_JSON) -> list[str]:

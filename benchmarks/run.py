@@ -49,6 +49,7 @@ from harness import (
     machine_info,
     median_of,
     pcts,
+    proc_cpu_seconds,
     publish,
     publish_paced,
     read_all,
@@ -71,9 +72,16 @@ PHASES = ("e2e1", "latency", "ceiling", "extract", "e2e2")
 
 
 class Bench:
-    def __init__(self, args: argparse.Namespace, bootstrap: str, workdir: Path) -> None:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        bootstrap: str,
+        workdir: Path,
+        broker_pid: int | None = None,
+    ) -> None:
         self.args = args
         self.bootstrap = bootstrap
+        self.broker_pid = broker_pid  # None: a broker this run did not start
         self.workdir = workdir
         self.tag = uuid.uuid4().hex[:6]
         self.dataset = Dataset(long_every=args.long_every)
@@ -124,6 +132,7 @@ def throughput_phase(b: Bench, settings: Settings, workers: list[Worker], items:
     ledger_topic = T.topic_name(settings, T.LEDGER)
     n = len(items)
     cpu0 = [w.cpu_seconds() for w in workers]
+    others0 = _other_cpu(b)
     say(f"  publishing {n:,} articles")
     t_pub0, t_pub1, _ = publish(settings, items)
     pub_rate = n / max(t_pub1 - t_pub0, 1e-6)
@@ -140,6 +149,7 @@ def throughput_phase(b: Bench, settings: Settings, workers: list[Worker], items:
     )
     # CPU and RSS include the table agents' work, which ends after the ledger.
     cpu1 = [w.cpu_seconds() for w in workers]
+    others1 = _other_cpu(b)
     rss = [w.peak_rss_mib() for w in workers]
     keys = {it.key for it in items}
     ledger = [r for r in read_all(settings, ledger_topic) if r.key in keys]
@@ -184,6 +194,10 @@ def throughput_phase(b: Bench, settings: Settings, workers: list[Worker], items:
         "cpu_s": round(cpu, 2),
         "cpu_ms_per_article": round(1000 * cpu / n, 3),
         "cpu_utilisation": round(cpu / max(wall, 1e-3), 2),
+        # What else the machine's cores did meanwhile (the broker: None if not ours).
+        "broker_cpu_s": _spent(others0[0], others1[0]),
+        "client_cpu_s": _spent(others0[1], others1[1]),
+        "wall_s": round(wall, 2),
         "peak_rss_mib": max((r for r in rss if r is not None), default=None),
         "peak_rss_mib_each": rss,
     }
@@ -196,6 +210,20 @@ def throughput_phase(b: Bench, settings: Settings, workers: list[Worker], items:
         f"rss {out['peak_rss_mib']} MiB"
     )
     return out
+
+
+def _other_cpu(b: Bench) -> tuple[float | None, float]:
+    """CPU seconds so far of the broker (if this run started it) and of this process (the
+    publisher and the measuring consumers)."""
+    broker = None
+    if b.broker_pid is not None:
+        with contextlib.suppress(OSError, ValueError):
+            broker = proc_cpu_seconds(b.broker_pid)
+    return broker, time.process_time()
+
+
+def _spent(before: float | None, after: float | None) -> float | None:
+    return None if before is None or after is None else round(after - before, 2)
 
 
 def latency_phase(b: Bench, settings: Settings, workers: list[Worker], max_rate: float, tag: str):
@@ -426,6 +454,11 @@ METRICS = [
     "e2e2.cpu_ms_per_article",
     "e2e2.cpu_utilisation",
     "e2e2.peak_rss_mib",
+    *[
+        f"{e}.{m}"
+        for e in ("e2e1", "e2e2")
+        for m in ("cpu_s", "broker_cpu_s", "client_cpu_s", "wall_s")
+    ],
     "ceiling.articles_per_s",
     "ceiling.mb_per_s",
     "extract.articles_per_s",
@@ -476,7 +509,9 @@ def targets(med: dict[str, Any]) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- main
 
 
-def start_broker(args: argparse.Namespace, workdir: Path, cleanup: Cleanup) -> str:
+def start_broker(
+    args: argparse.Namespace, workdir: Path, cleanup: Cleanup
+) -> tuple[str, int | None]:
     """A private single-node broker on free loopback ports; stopped by `cleanup`.
 
     Other test sessions start brokers on this host too: a port taken between the check and
@@ -503,7 +538,7 @@ def start_broker(args: argparse.Namespace, workdir: Path, cleanup: Cleanup) -> s
             say(f"broker port {kafka.base_port} was taken meanwhile; trying another")
             continue
         say(f"broker on {bootstrap} ({time.monotonic() - t0:.1f}s)")
-        return bootstrap
+        return bootstrap, kafka.node_pid(kafka.ports()[0].node_id)
     raise AssertionError("unreachable")
 
 
@@ -575,8 +610,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     runs: list[dict[str, Any]] = []
     try:
-        bootstrap = args.bootstrap or start_broker(args, workdir, cleanup)
-        b = Bench(args, bootstrap, workdir)
+        bootstrap, broker_pid = (
+            (args.bootstrap, None) if args.bootstrap else start_broker(args, workdir, cleanup)
+        )
+        b = Bench(args, bootstrap, workdir, broker_pid)
         cleanup.push("bench", b.cleanup.run)
         for r in range(args.runs):
             say(f"=== run {r + 1}/{args.runs} ({args.articles:,} articles) ===")

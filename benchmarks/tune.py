@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[dict[str, Any]] = []
     try:
         base_args = parse_args(["-n", str(a.articles), "--latency-seconds", str(a.latency_seconds)])
-        bootstrap = start_broker(base_args, workdir, cleanup)
+        bootstrap, broker_pid = start_broker(base_args, workdir, cleanup)
         # Interleave variants within each round so drift in machine load hits all alike.
         per_variant: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in variants}
         for r in range(a.runs):
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
                         *[x for kv in env for x in ("--env", kv)],
                     ]
                 )
-                b = Bench(args, bootstrap, workdir)
+                b = Bench(args, bootstrap, workdir, broker_pid)
                 cleanup.push(f"bench {name}", b.cleanup.run)
                 try:
                     per_variant[name].append(one_run(b, r, {"e2e1", "latency"}))

@@ -49,3 +49,22 @@ def test_cpu_section_sets_the_worker_beside_the_faust_floor(tmp_path: Path) -> N
     assert "| Frontline worker, end to end (this run) | 0.500 | 2,000 |" in text
     assert "come to 0.180 ms; the other 0.320 ms" in text
     assert floor_section(med, tmp_path / "absent.json") == []
+
+
+def test_cores_section_sets_workers_beside_broker_and_publisher() -> None:
+    from report import cores_section
+
+    med = {
+        "e2e1.wall_s": 8.0,
+        "e2e1.cpu_s": 7.0,
+        "e2e1.broker_cpu_s": 3.5,
+        "e2e1.client_cpu_s": 4.0,
+        "e2e2.wall_s": 6.8,
+        "e2e2.cpu_s": 7.4,
+        "e2e2.broker_cpu_s": None,  # a broker the run did not start
+        "e2e2.client_cpu_s": 4.1,
+    }
+    lines = cores_section(med, cores=2)
+    assert "| 1 worker | 8.0 | 7.0 | 3.5 | 4.0 | 16.0 |" in lines
+    assert "| 2 workers | 6.8 | 7.4 | n/a | 4.1 | 13.6 |" in lines
+    assert cores_section({}, cores=2) == []  # older results without the figures
