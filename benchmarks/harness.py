@@ -335,6 +335,7 @@ class Rec:
     key: bytes | None
     value: bytes | None
     headers: dict[str, bytes]
+    partition: int = -1
 
 
 def read_all(settings: Settings, topic: str, timeout: float = 60.0) -> list[Rec]:
@@ -358,7 +359,16 @@ def read_all(settings: Settings, topic: str, timeout: float = 60.0) -> list[Rec]
             for tp, msgs in batch.items():
                 for m in msgs:
                     if m.offset < end[tp]:
-                        out.append(Rec(topic, m.timestamp, m.key, m.value, dict(m.headers or [])))
+                        out.append(
+                            Rec(
+                                topic,
+                                m.timestamp,
+                                m.key,
+                                m.value,
+                                dict(m.headers or []),
+                                tp.partition,
+                            )
+                        )
                 if consumer.position(tp) >= end[tp]:
                     remaining.discard(tp)
         return out

@@ -158,7 +158,13 @@ def throughput_phase(b: Bench, settings: Settings, workers: list[Worker], items:
     pub_end_ms = t_pub1 * 1000
     after = [t for t in ts if t > pub_end_ms]
     full_rate = (len(ts) - 1) / max((ts[-1] - ts[0]) / 1000, 1e-3)
-    events = sum(len(read_all(settings, T.topic_name(settings, t))) for t in EVENT_TOPICS)
+    event_recs = {t: read_all(settings, T.topic_name(settings, t)) for t in EVENT_TOPICS}
+    events = sum(len(v) for v in event_recs.values())
+    # How evenly the table work can spread over workers: a partition's events go to one.
+    by_partition = {
+        t: [sum(1 for r in recs if r.partition == p) for p in range(settings.topic_partitions)]
+        for t, recs in event_recs.items()
+    }
     table_recs = {t: read_all(settings, T.topic_name(settings, t)) for t in TABLE_TOPICS}
     table_counts = {t: len(v) for t, v in table_recs.items()}
     tables = sum(table_counts.values())
@@ -187,6 +193,7 @@ def throughput_phase(b: Bench, settings: Settings, workers: list[Worker], items:
         "method": method,
         "events": events,
         "events_per_article": round(events / n, 3),
+        "events_by_partition": by_partition,
         "events_per_s": round(rate * events / n, 1),
         "table_rows": tables if tables else None,
         "table_rows_by_topic": table_counts,

@@ -68,3 +68,12 @@ def test_cores_section_sets_workers_beside_broker_and_publisher() -> None:
     assert "| 1 worker | 8.0 | 7.0 | 3.5 | 4.0 | 16.0 |" in lines
     assert "| 2 workers | 6.8 | 7.4 | n/a | 4.1 | 13.6 |" in lines
     assert cores_section({}, cores=2) == []  # older results without the figures
+
+
+def test_skew_section_names_each_topics_busiest_partition() -> None:
+    from report import skew_section
+
+    runs = [{"e2e1": {"events_by_partition": {"events.withdrawal": [90, 5, 5, 0]}}}]
+    [_, line] = skew_section(runs)
+    assert "`events.withdrawal` 90 / 5 / 5 / 0 (busiest 90%)" in line
+    assert skew_section([{"e2e1": {}}]) == [] and skew_section([]) == []
