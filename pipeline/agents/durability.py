@@ -5,8 +5,10 @@ Table changelog records go through Faust's ProducerBuffer (`send_soon`). On comm
 records still in the buffer are lost if the worker dies next, while their input is already
 committed. Found by `frontline audit` in the SIGKILL test (table rows a report short).
 
-Agents call `drain()` after each event (or batch), before the stream acks it: everything it
-wrote is then in aiokafka, whose flush Faust does await before committing.
+Agents call `drain()` after each batch, before the stream acks it: everything it wrote is
+then in aiokafka, whose flush Faust does await before committing. Frontline's own table writes
+no longer use that buffer (`pipeline.agents.changelog`); the drain stays for anything Faust
+still queues there.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The `normalize` agent: raw articles in; events, dead letters and ledger records out.
 
 Articles are taken in batches (`take_events`, acked only after the batch is done): each
-article is normalized and its records sent as before, and the batch waits once, at its end,
-for the digest table's changelog writes to reach aiokafka (`normalize_batch_size`,
-`normalize_batch_ms`). Waiting per article cost a round trip through the event loop each.
+article is normalized and its records sent, its body digest written through `TableWriter`,
+and the batch's changelog offsets are recorded once at its end (`normalize_batch_size`,
+`normalize_batch_ms`).
 """
 
 from __future__ import annotations
