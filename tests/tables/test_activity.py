@@ -301,3 +301,50 @@ def test_calendar_month_days_are_kept_until_the_month_closes():
     assert closes == D("2021-09-01") + timedelta(days=WITHDRAWAL_ACTIVITY.grace_days)
     assert activity.advance(st.state, WITHDRAWAL_ACTIVITY, closes - timedelta(days=1)).state.days
     assert not activity.advance(st.state, WITHDRAWAL_ACTIVITY, closes).state.days
+
+
+# Changelog topics take the broker's default record limit (message.max.bytes).
+KAFKA_DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
+
+
+@pytest.mark.parametrize("spec", [CONTROL_ACTIVITY, WITHDRAWAL_ACTIVITY], ids=lambda s: s.name)
+def test_a_groups_state_at_its_largest_fits_in_one_kafka_record(spec):
+    """Every retained window, and every day an open window contains at the id cap: a longer
+    spec that breaks this needs its state split before the worker meets such a group."""
+    import orjson
+
+    from schemas.tables import MAX_DAY_IDS, ActivityDay, ActivityWindowRow
+
+    watermark = D("2021-08-31")
+    back = [watermark - timedelta(days=k) for k in range(400)]
+    windows = {
+        activity.window_key(spec.name, "AF01", s): ActivityWindowRow(
+            spec=spec.name,
+            group="AF01",
+            window_start=s,
+            window_end=window_end(spec, s),
+            count=9999,
+            reports=9999,
+            country="AFG",
+            first_event_date=s,
+            last_event_date=s,
+            closed=True,
+        )
+        for s in sorted({s for d in back for s in window_starts(spec, d)})
+        if watermark < window_end(spec, s) + timedelta(days=spec.retention_days)
+    }
+    days = {
+        activity.day_key("AF01", d): ActivityDay(
+            group="AF01",
+            day=d,
+            event_ids=[f"ev-{i:020x}" for i in range(MAX_DAY_IDS)],  # as long as real ids
+            happening_ids=[f"h-{i:016x}" for i in range(MAX_DAY_IDS)],
+        )
+        for d in back
+        if activity.day_closes_at(spec, d) > watermark
+    }
+    state = ActivityState(
+        spec=spec.name, partition=0, watermark=watermark, windows=windows, days=days
+    )
+    size = len(orjson.dumps(state.model_dump(mode="json")))
+    assert len(days) >= 30 and size < KAFKA_DEFAULT_MAX_MESSAGE_BYTES, (len(days), size)
