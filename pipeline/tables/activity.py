@@ -133,8 +133,12 @@ def day_key(group: str, day: date) -> str:
 
 
 def day_closes_at(spec: WindowSpec, day: date) -> date:
-    """The watermark from which every window containing `day` is closed."""
-    return max(closes_at(spec, start) for start in window_starts(spec, day))
+    """The watermark from which every window containing `day` is closed: that of the last
+    such window to start (windows of a spec are all as long)."""
+    if spec.kind == WindowKind.CALENDAR_MONTH:
+        return closes_at(spec, _month_start(day))
+    offset = (day - EPOCH).days
+    return closes_at(spec, EPOCH + timedelta(days=offset - offset % spec.step_days))
 
 
 def territorial_group(event: AnyEvent) -> str | None:

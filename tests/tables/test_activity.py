@@ -348,3 +348,15 @@ def test_a_groups_state_at_its_largest_fits_in_one_kafka_record(spec):
     )
     size = len(orjson.dumps(state.model_dump(mode="json")))
     assert len(days) >= 30 and size < KAFKA_DEFAULT_MAX_MESSAGE_BYTES, (len(days), size)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [SMALL, CONTROL_ACTIVITY, WITHDRAWAL_ACTIVITY, WindowSpec(name="w", size_days=10, step_days=3)],
+    ids=lambda s: s.name,
+)
+def test_a_day_closes_with_the_last_of_its_windows(spec):
+    for k in range(0, 800, 7):
+        day = D("2020-01-01") + timedelta(days=k)
+        expected = max(activity.closes_at(spec, s) for s in window_starts(spec, day))
+        assert activity.day_closes_at(spec, day) == expected, day
