@@ -335,7 +335,7 @@ class Rec:
     key: bytes | None
     value: bytes | None
     headers: dict[str, bytes]
-    partition: int = -1
+    partition: int
 
 
 def read_all(settings: Settings, topic: str, timeout: float = 60.0) -> list[Rec]:

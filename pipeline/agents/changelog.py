@@ -31,7 +31,6 @@ class TableWriter:
     """Writes to Faust tables for one batch; `checkpoint()` at the batch's end."""
 
     def __init__(self, app: Any, output: Output) -> None:
-        self._app = app
         self._output = output
         self._serializers = app.serializers
         self._last: dict[tuple[int, int], tuple[Any, Any]] = {}  # (table, partition) -> fut
