@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from pydantic import ValidationError
@@ -39,6 +39,7 @@ from pipeline.tables.query import (
 from schemas.common import Actor, ActorKind
 from schemas.tables import (
     BOOKKEEPING_FIELDS,
+    ActivityGroupRow,
     ActivityWindowRow,
     ClaimRow,
     ClosedWindowRecord,
@@ -78,7 +79,11 @@ _SPEC = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 _GROUP = re.compile(r"^[A-Za-z0-9:._-]{1,300}$")
 
 
-def parse_row(table: str, data: Mapping[str, Any]) -> Row:
+# What a tables.* record holds: a row, or (activity) all the windows of one group.
+Record = Row | ActivityGroupRow
+
+
+def parse_row(table: str, data: Mapping[str, Any]) -> Record:
     """A topic record's JSON value as the table's row model (ValidationError if invalid)."""
     if table == "control":
         return ControlRow.model_validate(data)
@@ -87,9 +92,11 @@ def parse_row(table: str, data: Mapping[str, Any]) -> Row:
     if table == "claims":
         return ClaimRow.model_validate(data)
     if table == "activity":
+        if "windows" in data:
+            return ActivityGroupRow.model_validate(data)
         if data.get("final"):
             return ClosedWindowRecord.model_validate(data)
-        return ActivityWindowRow.model_validate(data)
+        return ActivityWindowRow.model_validate(data)  # one window per record: older versions
     raise ValueError(f"unknown table {table!r}")
 
 
@@ -196,13 +203,14 @@ class ReadModel:
     """Latest row per key of each table, plus freshness bookkeeping."""
 
     def __init__(self) -> None:
-        self._rows: dict[str, dict[str, Row]] = {name: {} for name in TABLES}
+        self._rows: dict[str, dict[str, Record]] = {name: {} for name in TABLES}
         # key -> the newest record's value, not yet parsed (the parsed row, if any, is older)
         self._unparsed: dict[str, dict[str, bytes]] = {name: {} for name in TABLES}
         self.records = 0
         self._invalid = 0
         self.last_table_update_ms: int | None = None
         self.last_event_ms: int | None = None
+        self._windows: dict[str, Row] | None = None  # activity, one row per window
 
     # -- feeding ------------------------------------------------------------------------
     def apply_record(
@@ -232,13 +240,15 @@ class ReadModel:
                 except ValueError:
                     continue
                 self.last_event_ms = max(self.last_event_ms or 0, ms)
+        if table == "activity":
+            self._windows = None
         if value is None:
             self._rows[table].pop(k, None)
             self._unparsed[table].pop(k, None)
             return
         self._unparsed[table][k] = value
 
-    def _parsed(self, table: str) -> dict[str, Row]:
+    def _parsed(self, table: str) -> dict[str, Record]:
         """The table's rows, parsing those whose records came since the last read. A record
         that does not parse is counted invalid and leaves the key's previous row."""
         rows = self._rows[table]
@@ -250,6 +260,31 @@ class ReadModel:
                 self._invalid += 1
         unparsed.clear()
         return rows
+
+    def _activity_windows(self) -> dict[str, Row]:
+        """One row per window, keyed `spec|group|start`: the windows of each group row, a
+        window's final record over its copy there (the two may arrive in either order, on
+        different partitions), and single-window rows of older versions under both."""
+        if self._windows is not None:
+            return self._windows
+        records = self._parsed("activity")
+        groups = [r for r in records.values() if isinstance(r, ActivityGroupRow)]
+        windows: dict[str, Row] = {
+            k: r for k, r in records.items() if isinstance(r, ActivityWindowRow)
+        }
+        for group in groups:
+            for w in group.windows:
+                windows[A.window_key(w.spec, w.group, w.window_start)] = w
+        for k, r in records.items():
+            if isinstance(r, ClosedWindowRecord):
+                windows[k] = r
+        self._windows = windows
+        return windows
+
+    def _view(self, table: str) -> dict[str, Row]:
+        if table == "activity":
+            return self._activity_windows()
+        return cast(dict[str, Row], self._parsed(table))  # only activity has group records
 
     @property
     def invalid(self) -> int:
@@ -278,7 +313,7 @@ class ReadModel:
     def table(self, name: str) -> dict[str, Row]:
         if name not in self._rows:
             raise ValueError(f"unknown table {name!r}")
-        return self._parsed(name)
+        return self._view(name)
 
     def get_public(self, table: str, key: str) -> dict[str, Any] | None:
         row = self.table(table).get(key)
@@ -336,7 +371,7 @@ class ReadModel:
                 raise QueryError("closed", "expected true or false")
             closed = closed_raw in ("true", "1")
         rows: list[Any] = []
-        for row in self._parsed("activity").values():
+        for row in self._activity_windows().values():
             assert isinstance(row, ActivityWindowRow | ClosedWindowRecord)
             is_closed = isinstance(row, ClosedWindowRecord) or row.closed
             if spec is not None and row.spec != spec:
@@ -357,7 +392,7 @@ class ReadModel:
         return page_dict(page)
 
     def counts(self) -> dict[str, int]:
-        return {name: len(self._parsed(name)) for name in self._rows}
+        return {name: len(self._view(name)) for name in self._rows}
 
     def status(self, now: datetime) -> dict[str, Any]:
         return {

@@ -287,6 +287,19 @@ class ActivityWindowRow(_Row):
     closed: bool = False
 
 
+class ActivityGroupRow(_Row):
+    """Every retained window of one group (open ones, and closed ones until purged), as the
+    `tables.activity` topic carries it: one record per group and batch. Key:
+    `group_key(spec, group)`. One record for the group, not one per window: a 30-day window
+    advancing daily put some 30 records per event on the topic and on every read side."""
+
+    table: Literal["activity"] = "activity"
+    spec: str
+    group: str
+    watermark: date | None = None
+    windows: list[ActivityWindowRow] = Field(default_factory=list)
+
+
 class ActivityDay(_Row):
     """The ids counted on one day of one group, kept while a window containing the day is
     open: they make counting idempotent (an event id counts once) and distinct (a happening

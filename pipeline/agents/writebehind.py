@@ -29,6 +29,8 @@ from schemas.tables import published_row
 M = TypeVar("M")
 # (table, event, key, value or None to delete): `TableWriter.write`.
 TableWrite = Callable[[Any, Any, str, Any], Awaitable[None]]
+# A published row made from a value's JSON form (e.g. a projection of a table value).
+Project = Callable[[Any], Any]
 
 
 def bind(event: Any) -> None:
@@ -48,7 +50,7 @@ class WriteBehind:
         self.cause: str | None = None  # its event id, named in the headers of its rows
         self._values: dict[tuple[int, str], Any] = {}
         self._dirty: dict[tuple[int, str], tuple[Any, str, Any]] = {}
-        self._rows: dict[tuple[str, str], tuple[Any, Any, str | None]] = {}
+        self._rows: dict[tuple[str, str], tuple[Any, Any, str | None, Project | None]] = {}
         # id -> (value, its JSON form): a row both written and published is dumped once.
         self._dumped: dict[int, tuple[Any, Any]] = {}
 
@@ -79,9 +81,10 @@ class WriteBehind:
         self._values[slot] = value
         self._dirty[slot] = (table, key, self.event)
 
-    def publish(self, topic: str, key: str, value: Any) -> None:
-        """Queue a row (a model or JSON-ready value) for the `tables.*` topic `topic`."""
-        self._rows[(topic, key)] = (value, self.event, self.cause)
+    def publish(self, topic: str, key: str, value: Any, project: Project | None = None) -> None:
+        """Queue a row (a model or JSON-ready value) for the `tables.*` topic `topic`; with
+        `project`, the row is `project(JSON of value)`, made when the batch is flushed."""
+        self._rows[(topic, key)] = (value, self.event, self.cause, project)
 
     async def flush_tables(self, write: TableWrite) -> int:
         """Write every dirty key to its table with `write`; return how many."""
@@ -101,10 +104,12 @@ class WriteBehind:
     def rows(self) -> list[tuple[str, str, bytes, Any, str | None]]:
         """The queued rows as (topic, key, JSON bytes, event, cause), then forgets them (and
         every value dumped in this batch)."""
-        out = [
-            (topic, key, orjson.dumps(published_row(self._dump(value))), event, cause)
-            for (topic, key), (value, event, cause) in self._rows.items()
-        ]
+        out = []
+        for (topic, key), (value, event, cause, project) in self._rows.items():
+            data = self._dump(value)
+            if project is not None:
+                data = project(data)
+            out.append((topic, key, orjson.dumps(published_row(data)), event, cause))
         self._rows.clear()
         self._dumped.clear()
         return out

@@ -26,8 +26,9 @@ watermark against events dated implausibly far in the future.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from datetime import date, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -126,6 +127,24 @@ def is_closed(spec: WindowSpec, start: date, watermark: date | None) -> bool:
 
 def window_key(spec_name: str, group: str, start: date) -> str:
     return f"{spec_name}|{group}|{start.isoformat()}"
+
+
+def group_key(spec_name: str, group: str) -> str:
+    """Key of a group's `ActivityGroupRow` on `tables.activity` (a window key has a third
+    part, its start)."""
+    return f"{spec_name}|{group}"
+
+
+def group_row_data(state: Mapping[str, Any], group: str) -> dict[str, Any]:
+    """A group's `ActivityGroupRow` as JSON, from the JSON form of its state: the agents
+    dump the state for its table write anyway, so no window is dumped twice."""
+    return {
+        "table": "activity",
+        "spec": state["spec"],
+        "group": group,
+        "watermark": state.get("watermark"),
+        "windows": list(state.get("windows", {}).values()),
+    }
 
 
 def day_key(group: str, day: date) -> str:

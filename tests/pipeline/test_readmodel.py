@@ -237,6 +237,53 @@ def test_activity_windows_open_and_final() -> None:
             m.list_page("activity", bad)
 
 
+def test_activity_group_rows_are_read_as_one_row_per_window() -> None:
+    state = A.new_state(A.CONTROL_ACTIVITY)
+    for i, day in enumerate((date(2021, 7, 10), date(2021, 7, 12), date(2021, 8, 20))):
+        state = A.observe(
+            state, A.CONTROL_ACTIVITY, group="AF33", event_date=day, event_id=f"e{i}"
+        ).state
+    closed = [w for w in state.windows.values() if w.closed]
+    assert closed and len(closed) < len(state.windows)  # some windows closed by 08-20
+    group_key = A.group_key("control-30d", "AF33")
+    group_row = orjson.dumps(A.group_row_data(state.model_dump(mode="json"), "AF33"))
+    final_key = A.window_key("control-30d", "AF33", closed[0].window_start)
+    final = ClosedWindowRecord(
+        spec="control-30d",
+        group="AF33",
+        window_start=closed[0].window_start,
+        window_end=closed[0].window_end,
+        count=closed[0].count,
+        reports=closed[0].reports,
+        watermark=date(2021, 8, 20),
+    )
+
+    def page(m: ReadModel, **params: str) -> dict[str, object]:
+        return m.list_page("activity", {"spec": "control-30d", "limit": "500", **params})
+
+    # The final record may come before or after the group row (other key, other partition).
+    pairs = [(group_key, group_row), (final_key, record(final))]
+    for ordered in (pairs, pairs[::-1]):
+        m = ReadModel()
+        for key, value in ordered:
+            m.apply_record("activity", key, value)
+        assert page(m)["total"] == len(state.windows)
+        assert set(m.table("activity")) == {
+            A.window_key("control-30d", "AF33", w.window_start) for w in state.windows.values()
+        }
+        assert m.table("activity")[final_key] == final
+        assert page(m, closed="true")["total"] == len(closed)
+        assert m.counts()["activity"] == len(state.windows)
+    # A newer group row replaces the group's windows; a tombstone removes them.
+    later = A.advance(state, A.CONTROL_ACTIVITY, date(2021, 12, 31)).state
+    m.apply_record(
+        "activity", group_key, orjson.dumps(A.group_row_data(later.model_dump(mode="json"), "AF33"))
+    )
+    assert page(m)["total"] == len({*later.windows, final_key})
+    m.apply_record("activity", group_key, None)
+    assert page(m)["total"] == 1  # the final record stays
+
+
 def test_status_reports_freshness(model: ReadModel) -> None:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     status = model.status(now)

@@ -342,6 +342,13 @@ def test_tables_over_http_topics_and_cli(
     assert model.snapshot("withdrawals") == http_rows(worker, "withdrawals")
     assert model.snapshot("claims") == http_rows(worker, "claims")
     assert client.read_table("withdrawals")["USA"].percent_complete == 90
+    # activity: one record per group (all its windows) or per closed window, read back as
+    # the same window rows the worker serves
+    _, served = get(f"{worker.url}/api/activity?spec=control-30d&group=AF33&limit=500")
+    rebuilt = model.list_page("activity", {"spec": "control-30d", "group": "AF33", "limit": "500"})
+    assert rebuilt == served and served["total"] > 30
+    for r in client.stream("tables.activity"):
+        assert isinstance(r.value, dict) and ("windows" in r.value or r.value.get("final"))
     # Each row change names the event behind it, and no row carries the reducers' id lists.
     published = {e.event_id for e in [*SCENARIO, E_LATER]}
     for table in ("control", "withdrawals", "claims", "activity"):

@@ -136,6 +136,27 @@ def test_a_row_written_and_published_is_dumped_once() -> None:
     assert orjson.loads(value) == table["k"] == {"key": "k", "happenings": []}
 
 
+def test_a_projected_row_is_made_from_the_json_written_to_the_table() -> None:
+    dumps = 0
+
+    class Counted(DedupEntry):
+        def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+            nonlocal dumps
+            dumps += 1
+            return super().model_dump(**kwargs)
+
+    table = RecordingTable()
+    wb = WriteBehind()
+    wb.event = Ev("e")
+    entry = Counted(key="k", happenings=[])
+    wb.set(table, "k", entry)
+    wb.publish("activity", "g", entry, lambda data: {"of": data["key"]})
+    flush(wb)
+    [(topic, key, value, _, _)] = wb.rows()
+    assert (topic, key, orjson.loads(value)) == ("activity", "g", {"of": "k"})
+    assert dumps == 1 and table["k"] == {"key": "k", "happenings": []}
+
+
 def test_published_control_rows_carry_only_the_newest_observations() -> None:
     wb = WriteBehind()
     wb.event = Ev("e")

@@ -13,7 +13,7 @@ from pipeline.tables.activity import (
     window_end,
     window_starts,
 )
-from schemas.tables import ActivityState, WindowKind
+from schemas.tables import ActivityGroupRow, ActivityState, WindowKind
 
 D = date.fromisoformat
 SMALL = WindowSpec(name="t", size_days=3, step_days=1, grace_days=2, retention_days=5)
@@ -360,3 +360,18 @@ def test_a_day_closes_with_the_last_of_its_windows(spec):
         day = D("2020-01-01") + timedelta(days=k)
         expected = max(activity.closes_at(spec, s) for s in window_starts(spec, day))
         assert activity.day_closes_at(spec, day) == expected, day
+
+
+def test_a_group_row_is_the_groups_retained_windows_from_the_states_json() -> None:
+    state = activity.new_state(activity.CONTROL_ACTIVITY)
+    for i, day in enumerate((date(2021, 7, 10), date(2021, 7, 10), date(2021, 8, 20))):
+        state = activity.observe(
+            state, activity.CONTROL_ACTIVITY, group="AF33", event_date=day, event_id=f"e{i}"
+        ).state
+    row = ActivityGroupRow.model_validate(
+        activity.group_row_data(state.model_dump(mode="json"), "AF33")
+    )
+    assert (row.spec, row.group, row.watermark) == ("control-30d", "AF33", date(2021, 8, 20))
+    assert row.windows == list(state.windows.values())
+    assert any(w.closed for w in row.windows) and any(not w.closed for w in row.windows)
+    assert activity.group_key("control-30d", "AF33").count("|") == 1  # a window key has two
