@@ -89,6 +89,10 @@ def topic_specs(settings: Settings) -> list[TopicSpec]:
         spec(TABLES_CONTROL, compacted, "latest control row per place"),
         spec(TABLES_WITHDRAWALS, compacted, "latest withdrawal row per actor"),
         spec(TABLES_CLAIMS, compacted, "latest territory claim row per actor"),
-        spec(TABLES_ACTIVITY, compacted, "activity: a row per group (its windows), a final row per closed window"),
+        spec(
+            TABLES_ACTIVITY,
+            compacted,
+            "activity: a row per group (its windows), a final row per closed window",
+        ),
         spec(REPARTITION_CLAIMS, keep, "internal: share-of-territory events, key = actor code"),
     ]
