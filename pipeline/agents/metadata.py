@@ -27,14 +27,20 @@ def install(app: Any) -> None:
 
 def _guard(app: Any, table: Any) -> None:
     verify = table._verify_source_topic_partitions
+    # Topics whose check passed: Faust remembers them too, but the two metadata lookups here
+    # ran before every write (one per article for the digest table).
+    passed: set[str] = set()
 
     def verify_when_known(source_topic: str) -> None:
+        if source_topic in passed:
+            return
         consumer = app.consumer
         counts = (
             consumer.topic_partitions(source_topic),
             consumer.topic_partitions(table.changelog_topic_name),
         )
         if all(known_partitions(n) for n in counts):
-            verify(source_topic)  # Faust's check, remembered once it passed
+            verify(source_topic)  # Faust's check: raises PartitionsMismatch if it fails
+            passed.add(source_topic)
 
     table._verify_source_topic_partitions = verify_when_known

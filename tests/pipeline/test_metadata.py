@@ -42,3 +42,15 @@ def test_matching_counts_are_verified_once(tmp_path: Path) -> None:
     counts[table.changelog_topic_name] = 4
     table._verify_source_topic_partitions(SOURCE)
     assert SOURCE in table._verified_source_topics_for_partitions
+
+
+def test_a_passed_check_is_not_looked_up_again(tmp_path: Path) -> None:
+    counts = {SOURCE: 4}
+    table = _table_with_counts(tmp_path, counts)
+    counts[table.changelog_topic_name] = 4
+    table._verify_source_topic_partitions(SOURCE)
+    lookups: list[str] = []
+    table.app.consumer.topic_partitions = lambda topic: lookups.append(topic) or 4
+    for _ in range(3):
+        table._verify_source_topic_partitions(SOURCE)
+    assert lookups == []
