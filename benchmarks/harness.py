@@ -16,6 +16,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterable
@@ -171,6 +172,46 @@ def proc_cpu_seconds(pid: int) -> float:
     fields = raw.rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / ticks
+
+
+class CpuSampler:
+    """CPU seconds of groups of processes, sampled by a thread every `every` seconds, so
+    that a phase's parts can be told apart (e.g. how many cores were busy while a backlog
+    drained, after the publisher stopped)."""
+
+    def __init__(self, groups: dict[str, list[int]], every: float = 0.2) -> None:
+        self._groups = groups
+        self._every = every
+        self._samples: list[tuple[float, dict[str, float]]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cpu-sampler", daemon=True)
+
+    def _sample(self) -> None:
+        cpu = {g: sum(proc_cpu_seconds(p) for p in pids) for g, pids in self._groups.items()}
+        self._samples.append((time.time(), cpu))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._sample()
+            self._stop.wait(self._every)
+
+    def __enter__(self) -> CpuSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+
+    def cores(self, t0: float, t1: float) -> dict[str, float] | None:
+        """Cores each group kept busy between two `time.time()` instants (the samples
+        nearest inside them); None if under a second apart or not sampled."""
+        inside = [s for s in self._samples if t0 <= s[0] <= t1]
+        if len(inside) < 2 or inside[-1][0] - inside[0][0] < 1.0:
+            return None
+        (a, first), (b, last) = inside[0], inside[-1]
+        return {g: round((last[g] - first[g]) / (b - a), 2) for g in self._groups}
 
 
 def proc_status_kib(pid: int, name: str) -> int | None:

@@ -221,9 +221,12 @@ def cores_section(med: dict[str, Any], cores: int) -> list[str]:
         broker, client = med.get(f"{pre}.broker_cpu_s"), med.get(f"{pre}.client_cpu_s")
         if not wall or workers is None:
             continue
+        drain = [med.get(f"{pre}.drain_cores.{g}") for g in ("workers", "broker", "client")]
+        busy = sum(d for d in drain if d is not None) if drain[0] is not None else None
         rows.append(
             f"| {label} | {wall:.1f} | {workers:.1f} | {_n(broker, '{:.1f}')} "
-            f"| {_n(client, '{:.1f}')} | {cores * wall:.1f} |"
+            f"| {_n(client, '{:.1f}')} | {cores * wall:.1f} "
+            f"| {' / '.join(_n(d, '{:.2f}') for d in drain)} | {_n(busy, '{:.2f}')} of {cores} |"
         )
     if not rows:
         return []
@@ -233,10 +236,14 @@ def cores_section(med: dict[str, Any], cores: int) -> list[str]:
         "processes are measured from the first publish until the tables are quiet, so they "
         "include a little idle time): the workers share the cores with the broker and with "
         "the publisher and measuring client (one process). With one worker near a core of "
-        "its own, a second worker can only have what the broker and publisher leave.",
+        "its own, a second worker can only have what the broker and publisher leave. The "
+        "last two columns are sampled every 0.2 s while the backlog drains (publisher done, "
+        "ledger not yet complete): the cores the workers, the broker and the client kept "
+        "busy, and their sum against the machine's cores.",
         "",
-        "| phase | wall s | workers | broker | publisher + client | cores × wall |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| phase | wall s | workers | broker | publisher + client | cores × wall "
+        "| drain: workers / broker / client cores | drain: busy |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
         *rows,
     ]
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import shutil
 import signal
 import sys
@@ -40,6 +41,7 @@ from harness import (
     EVENT_TOPICS,
     TABLE_TOPICS,
     Cleanup,
+    CpuSampler,
     Dataset,
     Item,
     StepTimeout,
@@ -133,13 +135,19 @@ def throughput_phase(b: Bench, settings: Settings, workers: list[Worker], items:
     n = len(items)
     cpu0 = [w.cpu_seconds() for w in workers]
     others0 = _other_cpu(b)
-    say(f"  publishing {n:,} articles")
-    t_pub0, t_pub1, _ = publish(settings, items)
-    pub_rate = n / max(t_pub1 - t_pub0, 1e-6)
-    say(f"  published in {t_pub1 - t_pub0:.1f}s ({pub_rate:,.0f}/s); waiting for the ledger")
-    t_done = wait_for_count(
-        settings, ledger_topic, n, b.args.step_timeout, workers, label=f"{len(workers)}w"
-    )
+    groups = {"workers": [w.pid for w in workers], "client": [os.getpid()]}
+    if b.broker_pid is not None:
+        groups["broker"] = [b.broker_pid]
+    with CpuSampler(groups) as sampler:
+        say(f"  publishing {n:,} articles")
+        t_pub0, t_pub1, _ = publish(settings, items)
+        pub_rate = n / max(t_pub1 - t_pub0, 1e-6)
+        say(f"  published in {t_pub1 - t_pub0:.1f}s ({pub_rate:,.0f}/s); waiting for the ledger")
+        t_done = wait_for_count(
+            settings, ledger_topic, n, b.args.step_timeout, workers, label=f"{len(workers)}w"
+        )
+    # While the backlog drains (publisher done, ledger not yet complete): are the cores full?
+    drain_cores = sampler.cores(t_pub1, t_done)
     say(f"  ledger complete after {t_done - t_pub0:.1f}s; waiting for the tables to settle")
     wait_settled(
         settings,
@@ -203,6 +211,7 @@ def throughput_phase(b: Bench, settings: Settings, workers: list[Worker], items:
         "cpu_utilisation": round(cpu / max(wall, 1e-3), 2),
         # What else the machine's cores did meanwhile (the broker: None if not ours).
         "broker_cpu_s": _spent(others0[0], others1[0]),
+        "drain_cores": drain_cores,
         "client_cpu_s": _spent(others0[1], others1[1]),
         "wall_s": round(wall, 2),
         "peak_rss_mib": max((r for r in rss if r is not None), default=None),
@@ -466,6 +475,7 @@ METRICS = [
         for e in ("e2e1", "e2e2")
         for m in ("cpu_s", "broker_cpu_s", "client_cpu_s", "wall_s")
     ],
+    *[f"{e}.drain_cores.{g}" for e in ("e2e1", "e2e2") for g in ("workers", "broker", "client")],
     "ceiling.articles_per_s",
     "ceiling.mb_per_s",
     "extract.articles_per_s",

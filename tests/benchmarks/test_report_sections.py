@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -63,11 +64,32 @@ def test_cores_section_sets_workers_beside_broker_and_publisher() -> None:
         "e2e2.cpu_s": 7.4,
         "e2e2.broker_cpu_s": None,  # a broker the run did not start
         "e2e2.client_cpu_s": 4.1,
+        "e2e2.drain_cores.workers": 1.6,
+        "e2e2.drain_cores.broker": 0.3,
+        "e2e2.drain_cores.client": 0.05,
     }
     lines = cores_section(med, cores=2)
-    assert "| 1 worker | 8.0 | 7.0 | 3.5 | 4.0 | 16.0 |" in lines
-    assert "| 2 workers | 6.8 | 7.4 | n/a | 4.1 | 13.6 |" in lines
+    assert "| 1 worker | 8.0 | 7.0 | 3.5 | 4.0 | 16.0 | n/a / n/a / n/a | n/a of 2 |" in lines
+    assert "| 2 workers | 6.8 | 7.4 | n/a | 4.1 | 13.6 | 1.60 / 0.30 / 0.05 | 1.95 of 2 |" in lines
     assert cores_section({}, cores=2) == []  # older results without the figures
+
+
+def test_cpu_sampler_tells_how_busy_a_process_was_in_a_stretch_of_time() -> None:
+    import time
+
+    from harness import CpuSampler
+
+    with CpuSampler({"me": [os.getpid()]}, every=0.05) as sampler:
+        t0 = time.time()
+        while time.time() - t0 < 1.2:  # busy: about one core
+            pass
+        t1 = time.time()
+        time.sleep(1.2)  # idle
+        t2 = time.time()
+    busy, idle = sampler.cores(t0, t1), sampler.cores(t1, t2)
+    assert busy is not None and idle is not None
+    assert busy["me"] > 0.3 and idle["me"] < 0.2
+    assert sampler.cores(t0, t0 + 0.5) is None  # too short to say
 
 
 def test_skew_section_names_each_topics_busiest_partition() -> None:
