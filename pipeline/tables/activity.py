@@ -125,6 +125,15 @@ def is_closed(spec: WindowSpec, start: date, watermark: date | None) -> bool:
     return watermark is not None and watermark >= closes_at(spec, start)
 
 
+def closed_through(spec: WindowSpec, watermark: date | None) -> date | None:
+    """The latest hopping-window start that `watermark` has closed: a window is closed iff
+    its start is on or before it (`is_closed` with one comparison, for the loop over an
+    event's windows). None without a watermark or for calendar months (use `is_closed`)."""
+    if watermark is None or spec.kind != WindowKind.HOPPING:
+        return None
+    return watermark - timedelta(days=spec.size_days + spec.grace_days)
+
+
 def window_key(spec_name: str, group: str, start: date) -> str:
     return f"{spec_name}|{group}|{start.isoformat()}"
 
@@ -263,10 +272,11 @@ def observe(
     accepted: list[date] = []
     late: list[date] = []
     touched: list[str] = []
+    through = closed_through(spec, state.watermark)
     for start in window_starts(spec, event_date):
         # Closure is judged against the watermark before this event: an event never closes
         # its own windows (event_date < window_end), so the order does not matter.
-        if is_closed(spec, start, state.watermark):
+        if start <= through if through is not None else is_closed(spec, start, state.watermark):
             late.append(start)
             continue
         if seen:

@@ -375,3 +375,17 @@ def test_a_group_row_is_the_groups_retained_windows_from_the_states_json() -> No
     assert row.windows == list(state.windows.values())
     assert any(w.closed for w in row.windows) and any(not w.closed for w in row.windows)
     assert activity.group_key("control-30d", "AF33").count("|") == 1  # a window key has two
+
+
+def test_closed_through_agrees_with_is_closed_for_every_start() -> None:
+    hopping = [activity.CONTROL_ACTIVITY, SMALL, WindowSpec(name="w", size_days=7, step_days=7)]
+    for spec in hopping:
+        for wm_offset in range(0, 90, 3):
+            watermark = D("2021-06-01") + timedelta(days=wm_offset)
+            through = activity.closed_through(spec, watermark)
+            assert through is not None
+            for start_offset in range(-60, 60):
+                start = watermark + timedelta(days=start_offset)
+                assert (start <= through) == activity.is_closed(spec, start, watermark)
+    assert activity.closed_through(activity.CONTROL_ACTIVITY, None) is None
+    assert activity.closed_through(activity.WITHDRAWAL_ACTIVITY, D("2021-06-01")) is None
