@@ -1,7 +1,7 @@
 """Frontline benchmark: the pipeline beside its own limits, in one run, on the same data.
 
     python benchmarks/run.py                  # full run: 20,000 articles, median of 3 runs
-    python benchmarks/run.py --smoke          # < 60 s sanity run (used by the test suite)
+    python benchmarks/run.py --smoke          # ~30 s sanity run (used by the test suite)
     python benchmarks/run.py -n 2000 --runs 1 # quick development run
 
 Per run it measures (see docs/benchmarks.md for how to read the figures):
@@ -578,7 +578,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out-dir", type=Path, help="where benchmarks.md/.png go (default docs/)")
     p.add_argument("--json", type=Path, help="where the raw results go")
     p.add_argument("--no-docs", action="store_true", help="do not write the .md and .png")
-    p.add_argument("--smoke", action="store_true", help="tiny run for the test suite (< 60 s)")
+    p.add_argument("--smoke", action="store_true", help="tiny run for the test suite (~30 s)")
     p.add_argument("--keep", action="store_true", help="keep the temp dir (worker logs)")
     args = p.parse_args(argv)
     if args.smoke:
@@ -587,8 +587,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.latency_seconds = min(args.latency_seconds, 3.0)
         args.warmup = 0.5
         args.settle = 1.0
-        args.step_timeout = min(args.step_timeout, 60.0)
-        args.max_minutes = min(args.max_minutes, 3.0)
+        # Generous limits: on a contended machine two workers once took over 60 s to share
+        # the partitions (a CI-like run failed on it); the smoke checks that it works.
+        args.step_timeout = min(args.step_timeout, 150.0)
+        args.max_minutes = min(args.max_minutes, 6.0)
         if args.out_dir is None:  # never overwrite docs/ with smoke figures
             args.out_dir = Path(tempfile.gettempdir()) / "frontline-bench-smoke"
     for kv in args.env:
