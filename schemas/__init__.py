@@ -42,6 +42,7 @@ __all__ = [
 # Table rows (pipeline.tables reducers).
 from schemas.tables import (
     ActivityDay,
+    ActivityGroupRow,
     ActivityState,
     ActivityWindowRow,
     ClaimRow,
@@ -61,6 +62,7 @@ from schemas.tables import (
 
 __all__ += [
     "ActivityDay",
+    "ActivityGroupRow",
     "ActivityState",
     "ActivityWindowRow",
     "ClaimRow",

@@ -27,9 +27,9 @@ def install(app: Any) -> None:
 
 def _guard(app: Any, table: Any) -> None:
     verify = table._verify_source_topic_partitions
-    # Topics whose check passed: Faust remembers them too, but the two metadata lookups here
-    # ran before every write (one per article for the digest table).
-    passed: set[str] = set()
+    # Topics whose check passed: looked at first, or the two metadata lookups below would run
+    # before every write (one per article for the digest table).
+    passed: set[str] = table._verified_source_topics_for_partitions
 
     def verify_when_known(source_topic: str) -> None:
         if source_topic in passed:
@@ -40,7 +40,6 @@ def _guard(app: Any, table: Any) -> None:
             consumer.topic_partitions(table.changelog_topic_name),
         )
         if all(known_partitions(n) for n in counts):
-            verify(source_topic)  # Faust's check: raises PartitionsMismatch if it fails
-            passed.add(source_topic)
+            verify(source_topic)  # Faust's check: raises PartitionsMismatch, or adds to `passed`
 
     table._verify_source_topic_partitions = verify_when_known

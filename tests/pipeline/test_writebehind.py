@@ -115,46 +115,40 @@ def test_published_rows_leave_out_the_id_bookkeeping_the_table_keeps() -> None:
     assert orjson.loads(value) == {"reports": 3}
 
 
+class CountedDumps(DedupEntry):
+    """A row that counts how often it is dumped to JSON."""
+
+    dumps: int = 0
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        self.dumps += 1
+        return super().model_dump(exclude={"dumps"}, **kwargs)
+
+
 def test_a_row_written_and_published_is_dumped_once() -> None:
-    dumps = 0
-
-    class Counted(DedupEntry):
-        def model_dump(self, **kwargs: Any) -> dict[str, Any]:
-            nonlocal dumps
-            dumps += 1
-            return super().model_dump(**kwargs)
-
     table = RecordingTable()
     wb = WriteBehind()
     wb.event = Ev("e")
-    entry = Counted(key="k", happenings=[])
+    entry = CountedDumps(key="k", happenings=[])
     wb.set(table, "k", entry)
     wb.publish("dedup", "k", entry)
     flush(wb)
     [(_, _, value, _, _)] = wb.rows()
-    assert dumps == 1
+    assert entry.dumps == 1
     assert orjson.loads(value) == table["k"] == {"key": "k", "happenings": []}
 
 
 def test_a_projected_row_is_made_from_the_json_written_to_the_table() -> None:
-    dumps = 0
-
-    class Counted(DedupEntry):
-        def model_dump(self, **kwargs: Any) -> dict[str, Any]:
-            nonlocal dumps
-            dumps += 1
-            return super().model_dump(**kwargs)
-
     table = RecordingTable()
     wb = WriteBehind()
     wb.event = Ev("e")
-    entry = Counted(key="k", happenings=[])
+    entry = CountedDumps(key="k", happenings=[])
     wb.set(table, "k", entry)
     wb.publish("activity", "g", entry, lambda data: {"of": data["key"]})
     flush(wb)
     [(topic, key, value, _, _)] = wb.rows()
     assert (topic, key, orjson.loads(value)) == ("activity", "g", {"of": "k"})
-    assert dumps == 1 and table["k"] == {"key": "k", "happenings": []}
+    assert entry.dumps == 1 and table["k"] == {"key": "k", "happenings": []}
 
 
 def test_published_control_rows_carry_only_the_newest_observations() -> None:
