@@ -10,6 +10,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from pipeline.extract import syntax
 from pipeline.extract.dates import DateExpr, find_dateline, find_dates, weekday_anchors
 from pipeline.extract.mentions import ActorMention, PlaceMention, complete_scan, scan_names
 from pipeline.extract.resources import ActorEntry, PlaceEntry, hoist_boundaries, knowledge
@@ -45,7 +46,7 @@ def P() -> dict[str, re.Pattern[str]]:
         r"|(?P<ga>regain(?:s|ed|ing)? control|" + lx["gain_active"] + r")"
         r"|(?P<ha>(?:to |in |retains? |retained |maintains? |maintained |keeps? |kept |has |have "
         r"|had )(?:full |firm |effective )?control(?:s|led|ling)?(?: (?:of|over))?"
-        r"|controls|controlled|controlling|holds|holding|still hold)"
+        r"|controls|controlled|controlling|holds|holding|still hold|" + lx["hold_adjectival"] + ")"
         r"|(?P<ct>" + lx["contest_triggers"] + r")"
         r")\b"
     )
@@ -237,6 +238,30 @@ class Cand:
 
 
 # ----------------------------------------------------------------------------- helpers
+
+
+def _roles(ctx: Ctx, si: int, pos: int) -> syntax.Roles | None:
+    """The parse's reading of the trigger at body offset ``pos`` (None without a model)."""
+    a, b = ctx.sents[si]
+    return syntax.sentence_roles(ctx.body[a:b], a, pos)
+
+
+def _in_span(x: ActorMention, span: tuple[int, int] | None) -> bool:
+    return span is not None and span[0] <= x.start < span[1]
+
+
+def _agent_mentions(
+    roles: syntax.Roles | None, mentions: list[ActorMention]
+) -> list[ActorMention] | None:
+    """The actor mentions inside the parse's agent phrase, the head's first; None when the
+    parse names no agent (the caller keeps its own reading)."""
+    if roles is None or roles.agent is None:
+        return None
+    inside = [x for x in mentions if _in_span(x, roles.agent)]
+    head = roles.agent_head
+    if head is not None:
+        inside.sort(key=lambda x: not (x.start < head[1] and head[0] < x.end))
+    return inside
 
 
 def _place_from_entry(e: PlaceEntry, kind: str | None = None, name: str | None = None) -> Place:
@@ -1080,6 +1105,14 @@ def _usable_withdrawer(ctx: Ctx, x: ActorMention, a: int) -> bool:
     return not ctx.lp["led_by"].search(ctx.low[max(a, x.start - 30) : x.start])
 
 
+def _local_withdrawer(ctx: Ctx, x: ActorMention) -> bool:
+    """A host's forces or an armed group: they withdraw from places, not from countries."""
+    r = _resolve_actor(ctx, x)
+    return r is not None and (
+        r.kind in ("armed_group", "state_forces") or (r.kind == "state" and r.code == ctx.host)
+    )
+
+
 def _withdrawal(
     ctx: Ctx,
     si: int,
@@ -1154,7 +1187,17 @@ def _withdrawal(
         return ok
 
     chosen: ActorMention | None = None
-    if gname == "wn":
+    roles = _roles(ctx, si, t0) if gname != "wn" else None
+    if roles is not None and roles.negated:
+        return
+    if roles is not None:
+        # the parse's subject may also be a host's forces or an armed group leaving a place
+        parsed = _agent_mentions(
+            roles, [x for x in mentions if usable(x) or _local_withdrawer(ctx, x)]
+        )
+        if parsed:
+            chosen = parsed[0]
+    if chosen is None and gname == "wn":
         of = re.match(r"\s+of\s+", body[t1 : t1 + 6])
         if of:
             seg_end = min(ce, t1 + 70)
@@ -1183,7 +1226,14 @@ def _withdrawal(
         r = _resolve_actor(ctx, chosen)
         if r is None:
             return
-        actor = _state_of(r)
+        local = r.kind in ("armed_group", "state_forces") or r.code == ctx.host
+        if local and not [
+            x for x in _places_in(ctx, si, t1, ce, territorial=False) if x[0].kind != "country"
+        ]:
+            return  # a local side leaves a named place, never "the country"
+        if r.kind == "state" and r.code == ctx.host:
+            r = k.actor_by_code.get(ctx.theatre.get("forces") or "", r)
+        actor = r if local else _state_of(r)
         if actor.kind == "coalition":
             actor = k.actor_by_code.get(actor.code, actor)
     # --- place
@@ -1378,6 +1428,12 @@ def _territorial(
         )
     elif passive:
         by = [x for x in mentions if t1 <= x.start <= t1 + 25]
+        roles = _roles(ctx, si, t0) if gname == "gp" else None
+        if roles is not None and roles.negated:
+            return
+        parsed = _agent_mentions(roles, mentions) if roles is not None and roles.passive else None
+        if parsed:
+            by = parsed
         if not by:
             return
         actor = conflict_party(by[0])
@@ -1396,6 +1452,16 @@ def _territorial(
         ]
         if not before:
             before = [x for x in mentions if a <= x.start < t0 and conflict_party(x) is not None]
+        roles = _roles(ctx, si, t0)
+        if roles is not None and roles.negated:
+            return
+        parsed = _agent_mentions(roles, [x for x in mentions if conflict_party(x) is not None])
+        if parsed:
+            before = [parsed[0]]
+        elif parsed is not None and roles is not None and roles.agent is not None:
+            # the doer is named but is no known actor: a name between it and the trigger
+            # ("X, backed by US air strikes, retook") is not the doer either
+            before = [x for x in before if x.start < roles.agent[0]]
         if kind == "contest":
             firsts = [
                 x
