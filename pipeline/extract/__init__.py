@@ -7,12 +7,17 @@ control, and mentions of one happening are merged into one event.
 
 from __future__ import annotations
 
-from pipeline.extract.engine import extract_safe
+from pipeline.extract import engine
 from schemas import Article, TerritorialControlEvent, WithdrawalEvent
 
 __all__ = ["extract"]
 
 
 def extract(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
-    """Return the events an article reports. Never raises on arbitrary text."""
-    return extract_safe(article)
+    """Return the events an article reports (none is a valid answer).
+
+    An exception here is a bug in extraction and propagates: the worker dead-letters the
+    article with `error.stage=extract` (`pipeline.normalize.normalize`) instead of counting
+    it as an article without events.
+    """
+    return engine.run(article)

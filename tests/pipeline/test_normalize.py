@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import orjson
+import pytest
 
+from pipeline.extract import engine, extract
 from pipeline.normalize import dlq_headers, event_key, ledger_record, normalize
 from schemas import Actor, Article, Evidence, Place, TerritorialControlEvent, WithdrawalEvent
 
@@ -95,6 +97,32 @@ def test_an_extractor_crash_becomes_a_rejection_not_an_exception() -> None:
     assert out.rejection is not None
     assert out.rejection.stage == "extract" and out.rejection.error_class == "RuntimeError"
     assert out.article_id == "a2"
+
+
+def test_a_crash_in_the_real_extractor_is_a_dead_letter_not_an_article_without_events(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The extractor the agent uses, with a bug in its engine: no catch-all turns it into [].
+    def broken(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
+        raise KeyError("no such actor: " + "x" * 5000)
+
+    monkeypatch.setattr(engine, "run", broken)
+    with pytest.raises(KeyError):
+        extract(Article(id="a3", body="France withdraws its troops."))
+    out = run(b'{"id": "a3", "body": "France withdraws its troops."}', extractor=extract)
+    assert out.rejection is not None and out.records == [] and out.digest is None
+    assert (out.rejection.stage, out.rejection.error_class) == ("extract", "KeyError")
+    headers = dict(
+        dlq_headers(out.rejection, failed_at=NOW, topic="articles", partition=0, offset=3)
+    )
+    assert headers["error.stage"] == b"extract" and headers["error.class"] == b"KeyError"
+    assert headers["error.message"].startswith(b"'no such actor: xxx")
+    assert len(headers["error.message"]) == 2000  # bounded
+    entry = orjson.loads(
+        ledger_record(out, topic="articles", partition=0, offset=3, processed_at=NOW)
+    )
+    assert entry["outcome"] == "dlq" and entry["error_class"] == "KeyError"
+    assert entry["article_id"] == "a3" and entry["event_ids"] == []
 
 
 def test_dlq_headers_and_ledger_say_where_and_why() -> None:
