@@ -52,12 +52,8 @@ def P() -> dict[str, re.Pattern[str]]:
     )
     return {
         "trig": c(trig),
-        "any": c(
-            r"withdr|pull|leav|left|depart|return|exit|clos|mission|drawdown|captur|seiz|control"
-            r"|overr|retak|retook|conquer|storm|enter|fell|fall|hand|transfer|responsib|fight|clash"
-            r"|battl|siege|offensive|assault|hold|held|took|take|liberat|reclaim|gain|bring|brought"
-            r"|cross|draw-down|pullback|besieg|out of|push|drove|driv|expel|oust|chase|kick"
-        ),
+        # the pre-filter is the trigger pattern itself: no second list to keep in step
+        "any": c(trig),
         "clause": c(
             r";|,\s+(?=(?:which|who|while|raising|after|before|amid|following|making|bringing|"
             r"according|but|although|though|where|when|whereas|as)\b)|\s(?=(?:as|amid|while|after"
@@ -444,7 +440,7 @@ def _reference(article: Article) -> tuple[date | None, str]:
 def build_ctx(article: Article) -> Ctx | None:
     body = article.body
     low = lower_same_length(body)
-    if not PL()["any"].search(low):
+    if not P()["any"].search(body):
         return None
     ref_day, basis = _reference(article)
     ref = ref_day or _NO_REFERENCE
@@ -1190,10 +1186,22 @@ def _withdrawal(
     roles = _roles(ctx, si, t0) if gname != "wn" else None
     if roles is not None and roles.negated:
         return
+    if roles is not None and roles.patient is not None and not roles.passive:
+        # what is withdrawn or left must be troops or a place: not "left a vacuum",
+        # "withdrew its ambassador", "leave the door open"; and "leave 3,000 troops" is
+        # what stays, not what goes
+        p0, p1 = roles.patient
+        has_place = any(p0 <= x.start < p1 for x in ctx.places[si])
+        has_troops = bool(lp["mil"].search(low, p0, p1))
+        if not has_place and (not has_troops or word.startswith(("leav", "left"))):
+            return
     if roles is not None:
         # the parse's subject may also be a host's forces or an armed group leaving a place
+        # the clause splitter bounds what the parse may pick: a wrong attachment across
+        # "after ..." must not make another clause's subject the doer
         parsed = _agent_mentions(
-            roles, [x for x in mentions if usable(x) or _local_withdrawer(ctx, x)]
+            roles,
+            [x for x in mentions if x.start >= cs and (usable(x) or _local_withdrawer(ctx, x))],
         )
         if parsed:
             chosen = parsed[0]
@@ -1455,7 +1463,9 @@ def _territorial(
         roles = _roles(ctx, si, t0)
         if roles is not None and roles.negated:
             return
-        parsed = _agent_mentions(roles, [x for x in mentions if conflict_party(x) is not None])
+        parsed = _agent_mentions(
+            roles, [x for x in mentions if x.start >= cs and conflict_party(x) is not None]
+        )
         if parsed:
             before = [parsed[0]]
         elif parsed is not None and roles is not None and roles.agent is not None:
