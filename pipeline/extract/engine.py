@@ -1826,14 +1826,4 @@ def _merge_t(x: Cand, y: Cand) -> Cand:
     return merged
 
 
-def extract_safe(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
-    try:
-        return run(article)
-    except Exception:  # pragma: no cover - extraction must never take the pipeline down
-        import logging
-
-        logging.getLogger(__name__).exception("extraction failed for %s", article.id)
-        return []
-
-
 _ = Any
