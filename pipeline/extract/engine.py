@@ -682,7 +682,8 @@ def _claim(
 ) -> tuple[str, ActorEntry | None]:
     """Claim status and claimant; `after`: where the reported happening ends (a denial
     after it by the other side makes the event disputed)."""
-    status, claimant = _claim_status(ctx, si, actor, counter, etype)
+    pos = after - 1 if after is not None else None
+    status, claimant = _claim_status(ctx, si, actor, counter, etype, pos)
     if (
         status != "confirmed"
         and actor is not None
@@ -693,10 +694,37 @@ def _claim(
     return status, claimant
 
 
+def _parsed_speaker(
+    ctx: Ctx, si: int, pos: int
+) -> tuple[ActorEntry | None, bool, bool, bool, bool] | None:
+    """The speaker the parse attaches to the trigger at ``pos`` ("X said Y took Z"), in
+    `_speaker`'s shape; None when the parse names no known speaker."""
+    roles = _roles(ctx, si, pos)
+    if roles is None or roles.speaker is None:
+        return None
+    inside = [x for x in ctx.actors[si] if _in_span(x, roles.speaker)]
+    who = next((r for x in inside if (r := _resolve_actor(ctx, x)) is not None), None)
+    if who is None:
+        return None
+    lemma = roles.speech_lemma or ""
+    s0, s1 = roles.speaker
+    official = bool(ctx.lp["official"].search(ctx.low, s0, s1)) or any(
+        x.role in ("leader", "capital", "forces") for x in inside
+    )
+    confirms = lemma in syntax.lexicon()["confirm_verbs"]
+    return who, official, True, confirms, lemma in syntax.lexicon()["claim_verbs"]
+
+
 def _claim_status(
-    ctx: Ctx, si: int, actor: ActorEntry | None, counter: ActorEntry | None, etype: str
+    ctx: Ctx,
+    si: int,
+    actor: ActorEntry | None,
+    counter: ActorEntry | None,
+    etype: str,
+    pos: int | None = None,
 ) -> tuple[str, ActorEntry | None]:
-    speaker, speaker_official, definite, verb_confirm, claimed = _speaker(ctx, si)
+    parsed = _parsed_speaker(ctx, si, pos) if pos is not None else None
+    speaker, speaker_official, definite, verb_confirm, claimed = parsed or _speaker(ctx, si)
     if speaker is not None and actor is not None:
         if etype == "withdrawal":
             if _side(_state_of(speaker).code) == _side(actor.code) or speaker.group == actor.group:
