@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 JARS   := infra/kafka/libs/.resolved-stamp
 
-.PHONY: setup demo test test-fast lint format typecheck bench bench-smoke kafka-start kafka-stop clean schemas
+.PHONY: setup demo test test-fast lint format typecheck bench kafka-start kafka-stop clean schemas model
 
 setup: $(STAMP) $(JARS)
 
@@ -34,12 +34,20 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+typecheck: setup
+	$(BIN)/mypy
+
 format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 schemas: setup
 	$(BIN)/python -m schemas.export
+
+# Train the parser from ../shared/data/ud (or FRONTLINE_UD_DIR) into pipeline/data/parser/.
+# Offline, about 45 minutes on one core; the result is committed, so demo and test never train.
+model: setup
+	$(BIN)/python infra/parser/train.py
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

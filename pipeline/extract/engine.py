@@ -167,6 +167,7 @@ class Ctx:
     completed: set[int] = field(default_factory=set)
     ref_known: bool = True  # False: no reference day; relative dates are not resolved
     theatre: dict[str, Any] = field(default_factory=dict)  # theatres.json entry of the host
+    host_ranking: list[str] = field(default_factory=list)  # theatres named, most first
     # `low` is the body lower-cased, offsets kept; `lp` the case-insensitive patterns
     # compiled for it (PL()).
     low: str = ""
@@ -468,8 +469,9 @@ def build_ctx(article: Article) -> Ctx | None:
             host_iso = host_of.get(x.actor.code) if x.actor is not None else None
             if host_iso is not None:
                 seen.setdefault(host_iso, [0, x.start])[0] += 1
+    ranking = sorted(seen, key=lambda c: (-seen[c][0], seen[c][1]))
     if seen:
-        host = min(seen, key=lambda c: (-seen[c][0], seen[c][1]))
+        host = ranking[0]
         theatre, in_theatre = k.theatres[host], True
     else:
         theatre, in_theatre = k.theatre, False
@@ -485,6 +487,7 @@ def build_ctx(article: Article) -> Ctx | None:
         in_theatre,
     )
     ctx.theatre = theatre
+    ctx.host_ranking = ranking
     ctx.province_counts = counts
     ctx.ref_known = ref_day is not None
     ctx.sent_ends = [b for _, b in sents]
@@ -1286,8 +1289,16 @@ def _withdrawal(
     elif plist:
         place = plist[0][0]
     else:
-        host = k.countries.get(ctx.host)
-        place = Place(name=host.name, kind="country", country=ctx.host) if host else None
+        # the country left is the article's theatre, unless that is the leaver's own
+        # country ("Israel withdrew ...": the next theatre named)
+        own = _side(actor.code) if actor is not None else None
+        left = next((c for c in ctx.host_ranking if c != own), None)
+        if left is None and ctx.host != own and ctx.in_theatre:
+            left = ctx.host
+        host = k.countries.get(left or "")
+        if host is None:
+            return
+        place = _place_from_entry(host, "country")
         explicit = False
     # --- slots
     troops, _ = _troops(ctx, cs, ce)
