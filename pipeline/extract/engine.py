@@ -168,6 +168,8 @@ class Ctx:
     ref_known: bool = True  # False: no reference day; relative dates are not resolved
     theatre: dict[str, Any] = field(default_factory=dict)  # theatres.json entry of the host
     host_ranking: list[str] = field(default_factory=list)  # theatres named, most first
+    dateline_end: int = 0  # "MOSUL, Iraq (Reuters) —": where the story is filed, not an event
+    foreign_capitals: set[tuple[int, int]] = field(default_factory=set)
     # `low` is the body lower-cased, offsets kept; `lp` the case-insensitive patterns
     # compiled for it (PL()).
     low: str = ""
@@ -375,7 +377,11 @@ def _clause_bounds(ctx: Ctx, si: int, pos: int) -> tuple[int, int]:
 def _resolve_actor(ctx: Ctx, am: ActorMention) -> ActorEntry | None:
     k = knowledge()
     if am.actor is not None:
-        return am.actor
+        a = am.actor
+        if a.kind == "state_forces" and ctx.in_theatre and _side(a.code) != ctx.host:
+            # a state's forces abroad are the state itself ("Chadian troops" in Nigeria)
+            return k.actor_by_code.get(_side(a.code), a)
+        return a
     if am.generic == "insurgent":
         # the most recent armed group mentioned before, else the theatre's insurgent
         if am.start in ctx.insurgent_cache:
@@ -438,6 +444,15 @@ def _reference(article: Article) -> tuple[date | None, str]:
     return None, "ingestion"
 
 
+# "MOSUL, Iraq (Reuters) —", "KABUL —", "(CNN) --", "WASHINGTON The ...": the filing place
+_DATELINE_PLACE = re.compile(
+    r"\s*[A-Z][\w .,'-]{0,40}\((?:CNN|Reuters|AP|AFP)\)\s*[-—–]+\s*"
+    r"|\s*(?:\(CNN\)\s*-+\s*)?(?:[A-Z][A-Z'.-]+(?:[ /][A-Z][A-Z'.-]+)*"
+    r"(?:,\s+[A-Z][A-Za-z.]+(?:\s[A-Z][A-Za-z.]+)?)?\s*(?:\([A-Za-z .]+\))?\s*"
+    r"(?:[-—–]+|:)?\s*(?=[A-Z(]))"
+)
+
+
 def build_ctx(article: Article) -> Ctx | None:
     body = article.body
     low = lower_same_length(body)
@@ -455,13 +470,18 @@ def build_ctx(article: Article) -> Ctx | None:
     host_of = {t["forces"]: c for c, t in k.theatres.items() if t.get("forces")}
     host_of.update({c: c for c in k.theatres})
     seen: dict[str, list[int]] = {}
+    dl = _DATELINE_PLACE.match(body)
+    dateline_end = dl.end() if dl else 0
     for a, b in sents:
         am, pm = scan_names(body, a, b)
         actors.append(am)
         places.append(pm)
         for p in pm:
+            if p.start < dateline_end:
+                continue
+            # where things happen names the theatre more surely than who is named
             for iso in {e.country for e in p.entries if e.country in k.theatres}:
-                seen.setdefault(iso, [0, p.start])[0] += 1
+                seen.setdefault(iso, [0, p.start])[0] += 2
             for e in p.entries:
                 if e.kind == "province" and e.adm1:
                     counts[e.adm1] = counts.get(e.adm1, 0) + 1
@@ -488,6 +508,13 @@ def build_ctx(article: Article) -> Ctx | None:
     )
     ctx.theatre = theatre
     ctx.host_ranking = ranking
+    ctx.dateline_end = dateline_end
+    ctx.foreign_capitals = {
+        (x.start, x.end)
+        for am in actors
+        for x in am
+        if x.role == "capital" and x.actor is not None and x.actor.code != ctx.host
+    }
     ctx.province_counts = counts
     ctx.ref_known = ref_day is not None
     ctx.sent_ends = [b for _, b in sents]
@@ -959,8 +986,10 @@ def _places_in(
     body, low, lp = ctx.body, ctx.low, ctx.lp
     actor_spans = {(x.start, x.end) for x in ctx.actors[si] if x.actor is not None}
     for pm in ctx.places[si]:
-        if pm.start < lo or pm.start >= hi or pm.anchored:
+        if pm.start < lo or pm.start >= hi or pm.anchored or pm.start < ctx.dateline_end:
             continue
+        if (pm.start, pm.end) in ctx.foreign_capitals:
+            continue  # "Moscow said ...": a foreign capital speaking for its state
         res = _resolve_place(ctx, pm, si)
         if res is None:
             continue
