@@ -1161,6 +1161,9 @@ def _usable_withdrawer(ctx: Ctx, x: ActorMention, a: int) -> bool:
     return not ctx.lp["led_by"].search(ctx.low[max(a, x.start - 30) : x.start])
 
 
+_NOUN_COMPLEMENT = re.compile(r"\s+(?:of|at|from)\s")
+
+
 def _local_withdrawer(ctx: Ctx, x: ActorMention) -> bool:
     """A host's forces or an armed group: they withdraw from places, not from countries."""
     r = _resolve_actor(ctx, x)
@@ -1216,6 +1219,14 @@ def _withdrawal(
     nonmil = lp["nonmil"].search(low, near_lo, near_hi)
     if nonmil and not mil_near:
         return
+    if gname == "wn" and _NOUN_COMPLEMENT.match(low, t1):
+        comp_end = min(ce, t1 + 60)
+        if lp["nonmil"].search(low, t1, comp_end) and not lp["mil"].search(low, t1, comp_end):
+            return  # "the departure of embassy employees", "a drawdown at the consulate"
+    if gname == "wn" and lp["nonmil"].search(low, max(cs, t0 - 25), t0) and not lp["mil"].search(
+        low, max(cs, t0 - 25), t0
+    ):
+        return  # "the embassy drawdown", "diplomatic departure"
     pre_clause = low[cs:t0]
     last_mil = lp["last_mil"].search(low, max(a, t0 - 60), t0)
     if lp["person"].search(pre_clause) and not last_mil and not lp["say"].search(pre_clause):
@@ -1246,6 +1257,10 @@ def _withdrawal(
     roles = _roles(ctx, si, t0) if gname != "wn" else None
     if roles is not None and roles.negated:
         return
+    if roles is not None and roles.agent is not None:
+        g0, g1 = roles.agent
+        if lp["nonmil"].search(low, g0, g1) and not lp["mil"].search(low, g0, g1):
+            return  # "diplomats left", "the families of personnel will leave"
     if roles is not None and roles.patient is not None and not roles.passive:
         # what is withdrawn or left must be troops or a place: not "left a vacuum",
         # "withdrew its ambassador", "leave the door open"; and "leave 3,000 troops" is
