@@ -56,7 +56,7 @@ def P() -> dict[str, re.Pattern[str]]:
         "any": c(trig),
         "clause": c(
             r";|,\s+(?=(?:which|who|while|raising|after|before|amid|following|making|bringing|"
-            r"according|but|although|though|where|when|whereas|as)\b)|\s(?=(?:as|amid|while|after"
+            r"according|but|although|though|where|when|whereas|as|leaving|keeping)\b)|\s(?=(?:as|amid|while|after"
             r"|when|but|because|although|whereas|following|before|during)\s)|:\s"
         ),
         "mil": c(r"\b(?:" + lx["military_nouns"] + r")\b"),
@@ -86,6 +86,16 @@ def P() -> dict[str, re.Pattern[str]]:
         "partial": c(lx["partial_cues"]),
         "remain": c(
             r"\s+(?:\w+\s+){0,2}?(?:will\s+|to\s+|would\s+)?(?:" + lx["remain_verbs"] + r")\b"
+        ),
+        # "cut to 5,500", "reduce troop levels to about 8,600": the number is what stays
+        "reduce_to": c(
+            r"\b(?:" + lx["reduce_to_cues"] + r")\b[^;]{0,40}?\bto\s+"
+            r"(?:about |around |roughly |some |nearly |just |fewer than |under |approximately )?$"
+        ),
+        # "leaving about 650", "keep 9,800 troops", "a residual force of 200"
+        "keep_before": c(
+            r"\b(?:" + lx["keep_cues"] + r")\s+(?:about |around |roughly |some |nearly |just "
+            r"|fewer than |approximately |up to |at least )?$"
         ),
         "troop_after": c(
             r"(?:\s+(?:more|additional|extra|remaining|of (?:its|their|the)|[A-Z][\w.]*|combat|"
@@ -802,7 +812,12 @@ def _troops(ctx: Ctx, lo: int, hi: int) -> tuple[int | None, list[tuple[int, int
         ta = p["troop_after"].match(body, e, min(len(body), e + 60))
         if not ta:
             continue
-        if lp["remain"].match(low, ta.end(), min(len(body), ta.end() + 40)):
+        pre = body[max(lo, s - 60) : s]
+        if (
+            lp["remain"].match(low, ta.end(), min(len(body), ta.end() + 40))
+            or p["reduce_to"].search(pre)
+            or p["keep_before"].search(pre)
+        ):
             remaining.append((s, val))
             continue
         if found is None:
@@ -1664,6 +1679,41 @@ def _loc_key(pl: Place | None) -> str:
     return pl.key
 
 
+_TROOP_NOUN = re.compile(r"\b(?:troops?|soldiers|forces|servicem[ae]n|personnel|marines)\b")
+
+
+def _remaining_in(ctx: Ctx, si: int, out: list[tuple[ActorEntry, int]]) -> None:
+    """Troops that stay, said in any sentence: "leaving about 650", "cut to 5,500"."""
+    a, b = ctx.sents[si]
+    if not _TROOP_NOUN.search(ctx.low, a, b):
+        return
+    p = P()
+    for s, e, val in _numbers(ctx, a, b):
+        if not isinstance(val, int) or not 10 <= val <= 500_000:
+            continue
+        pre = ctx.body[max(a, s - 60) : s]
+        if not (p["reduce_to"].search(pre) or p["keep_before"].search(pre)):
+            ta = p["troop_after"].match(ctx.body, e, min(b, e + 60))
+            if not (ta and ctx.lp["remain"].match(ctx.low, ta.end(), min(b, ta.end() + 40))):
+                continue
+        if re.match(r"\s*(?:%|percent|per cent|km|miles|kilomet|years?|days?|months?)", ctx.body[e:]):
+            continue
+        ctx.ensure(si)
+        ta = p["troop_after"].match(ctx.body, e, min(b, e + 60))
+        limit = ta.end() if ta else s
+        owners = [
+            x
+            for x in ctx.actors[si]
+            if x.start < limit and (r := _resolve_actor(ctx, x)) is not None and r.kind in (
+                "state",
+                "coalition",
+            )
+            and r.code != ctx.host
+        ]
+        if owners and (r := _resolve_actor(ctx, owners[-1])) is not None:
+            out.append((_state_of(r), val))
+
+
 def run(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
     ctx = build_ctx(article)
     if ctx is None:
@@ -1671,6 +1721,7 @@ def run(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
     cands: list[Cand] = []
     remain_facts: list[tuple[ActorEntry, int]] = []
     for si, (a, b) in enumerate(ctx.sents):
+        _remaining_in(ctx, si, remain_facts)
         matches = _triggers(ctx.low, a, b)
         if not matches:
             continue
@@ -1739,7 +1790,6 @@ def assemble(
                 c.actor is not None
                 and c.actor.code == actor_e.code
                 and c.remaining is None
-                and (c.place is None or c.place.kind == "country")
             ):
                 c.remaining = val
                 break
