@@ -1914,7 +1914,9 @@ def _merge_w(x: Cand, y: Cand) -> Cand:
     status_x = x.status or "announced"
     status_y = y.status or "announced"
     merged = Cand(**{f: getattr(best, f) for f in best.__dataclass_fields__})
-    merged.status = status_x if STATUS_RANK[status_x] >= STATUS_RANK[status_y] else status_y
+    # the lede tells the news: the earliest mention's status stands ("will withdraw by
+    # 2014" in the lede, "the withdrawal began in 2011" as background later on)
+    merged.status = status_x if x.sent_idx <= y.sent_idx else status_y
     for f in ("troops", "remaining", "percent", "deadline"):
         if getattr(merged, f) is None:
             setattr(merged, f, getattr(other, f))
