@@ -1294,7 +1294,8 @@ def _withdrawal(
             [x for x in mentions if x.start >= cs and (usable(x) or _local_withdrawer(ctx, x))],
         )
         if parsed:
-            chosen = parsed[0]
+            # "coalition troops and Afghan police will withdraw": the foreign side leaves
+            chosen = next((x for x in parsed if usable(x)), parsed[0])
     if chosen is None and gname == "wn":
         of = re.match(r"\s+of\s+", body[t1 : t1 + 6])
         if of:
