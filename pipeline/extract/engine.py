@@ -388,6 +388,9 @@ def _resolve_actor(ctx: Ctx, am: ActorMention) -> ActorEntry | None:
     k = knowledge()
     if am.actor is not None:
         a = am.actor
+        mapped = ctx.theatre.get("actor_map", {}).get(a.code) if ctx.in_theatre else None
+        if mapped in k.actor_by_code:
+            return k.actor_by_code[mapped]  # al-Qaeda in Yemen is AQAP
         if a.kind == "state_forces" and ctx.in_theatre and _side(a.code) != ctx.host:
             # a state's forces abroad are the state itself ("Chadian troops" in Nigeria)
             return k.actor_by_code.get(_side(a.code), a)
@@ -409,12 +412,31 @@ def _resolve_actor(ctx: Ctx, am: ActorMention) -> ActorEntry | None:
         if best is not None and best.actor is not None:
             found = best.actor
         elif ctx.in_theatre:
-            found = k.actor_by_code.get(ctx.theatre.get("insurgent") or "")
+            found = _theatre_insurgent(ctx)
         ctx.insurgent_cache[am.start] = found
         return found
     if am.generic == "host_forces":
         return k.actor_by_code.get(ctx.theatre.get("forces") or "") if ctx.in_theatre else None
     return None
+
+
+def _theatre_insurgent(ctx: Ctx, *, unnamed: bool = True) -> ActorEntry | None:
+    """The group an unnamed "rebels" means in the article's theatre and time (theatres.json),
+    else, with ``unnamed``, the generic unnamed-rebels actor."""
+    k = knowledge()
+    spec = ctx.theatre.get("insurgent")
+    code: str | None = None
+    if isinstance(spec, str):
+        code = spec
+    elif isinstance(spec, list):
+        day = ctx.ref.isoformat()
+        for period in spec:
+            if period.get("from", "0000") <= day <= period.get("until", "9999"):
+                code = period["code"]
+                break
+    if code is None and unnamed:
+        code = k.unnamed_insurgent
+    return k.actor_by_code.get(code or "")
 
 
 def _state_of(a: ActorEntry) -> ActorEntry:
@@ -478,6 +500,7 @@ def build_ctx(article: Article) -> Ctx | None:
     # which theatre the article is about: the theatre country named most (places, the state,
     # its forces), the earliest on a tie; none named -> the default theatre, "not in theatre"
     host_of = {t["forces"]: c for c, t in k.theatres.items() if t.get("forces")}
+    host_of.update(k.home_theatre)
     host_of.update({c: c for c in k.theatres})
     seen: dict[str, list[int]] = {}
     dl = _DATELINE_PLACE.match(body)
@@ -1238,8 +1261,10 @@ def _withdrawal(
         comp_end = min(ce, t1 + 60)
         if lp["nonmil"].search(low, t1, comp_end) and not lp["mil"].search(low, t1, comp_end):
             return  # "the departure of embassy employees", "a drawdown at the consulate"
-    if gname == "wn" and lp["nonmil"].search(low, max(cs, t0 - 25), t0) and not lp["mil"].search(
-        low, max(cs, t0 - 25), t0
+    if (
+        gname == "wn"
+        and lp["nonmil"].search(low, max(cs, t0 - 25), t0)
+        and not lp["mil"].search(low, max(cs, t0 - 25), t0)
     ):
         return  # "the embassy drawdown", "diplomatic departure"
     pre_clause = low[cs:t0]
@@ -1580,7 +1605,7 @@ def _territorial(
             if firsts:
                 before = [firsts[0]]
             elif ctx.in_theatre:
-                ins = k.actor_by_code.get(ctx.theatre.get("insurgent") or "")
+                ins = _theatre_insurgent(ctx, unnamed=False)
                 actor = ins
         if before:
             actor = conflict_party(before[-1])
@@ -1632,7 +1657,7 @@ def _territorial(
         if actor.kind == "armed_group":
             counter = k.actor_by_code.get(ctx.theatre.get("forces") or "")
         elif actor.kind == "state_forces":
-            counter = k.actor_by_code.get(ctx.theatre.get("insurgent") or "")
+            counter = _theatre_insurgent(ctx, unnamed=False)
     share = None
     count = None
     sm2 = p["share"].search(body, a, b)
@@ -1680,6 +1705,7 @@ def _loc_key(pl: Place | None) -> str:
     return pl.key
 
 
+_NOT_TROOPS_AFTER = re.compile(r"\s*(?:%|percent|per cent|km|miles|kilomet|years?|days?|months?)")
 _TROOP_NOUN = re.compile(r"\b(?:troops?|soldiers|forces|servicem[ae]n|personnel|marines)\b")
 
 
@@ -1697,7 +1723,7 @@ def _remaining_in(ctx: Ctx, si: int, out: list[tuple[ActorEntry, int]]) -> None:
             ta = p["troop_after"].match(ctx.body, e, min(b, e + 60))
             if not (ta and ctx.lp["remain"].match(ctx.low, ta.end(), min(b, ta.end() + 40))):
                 continue
-        if re.match(r"\s*(?:%|percent|per cent|km|miles|kilomet|years?|days?|months?)", ctx.body[e:]):
+        if _NOT_TROOPS_AFTER.match(ctx.body, e):
             continue
         ctx.ensure(si)
         ta = p["troop_after"].match(ctx.body, e, min(b, e + 60))
@@ -1705,7 +1731,10 @@ def _remaining_in(ctx: Ctx, si: int, out: list[tuple[ActorEntry, int]]) -> None:
         owners = [
             x
             for x in ctx.actors[si]
-            if x.start < limit and (r := _resolve_actor(ctx, x)) is not None and r.kind in (
+            if x.start < limit
+            and (r := _resolve_actor(ctx, x)) is not None
+            and r.kind
+            in (
                 "state",
                 "coalition",
             )
@@ -1787,11 +1816,7 @@ def assemble(
     for actor_e, val in remain_facts:
         for key in order:
             c = groups[key]
-            if (
-                c.actor is not None
-                and c.actor.code == actor_e.code
-                and c.remaining is None
-            ):
+            if c.actor is not None and c.actor.code == actor_e.code and c.remaining is None:
                 c.remaining = val
                 break
     for g in generic:

@@ -129,6 +129,8 @@ class Knowledge:
     theatre: dict[str, Any] = field(default_factory=dict)
     theatres: dict[str, dict[str, Any]] = field(default_factory=dict)
     forces_of: dict[str, str] = field(default_factory=dict)  # host iso3 -> its forces' code
+    home_theatre: dict[str, str] = field(default_factory=dict)  # ISAF -> AFG
+    unnamed_insurgent: str | None = None  # what "rebels" are when no group is known
     lexicon: dict[str, str] = field(default_factory=dict)
     max_ngram: int = 6
     # first word of every actor/place key -> most words a key starting with it has
@@ -302,6 +304,8 @@ def _load_actors(k: Knowledge, countries: Mapping[str, PlaceEntry]) -> None:
             code, name = it["code"], it["name"]
             group = it.get("group") or code
             k.actor_by_code[code] = ActorEntry(code, name, kind, "name", group)
+            if it.get("theatre"):
+                k.home_theatre[code] = it["theatre"]
             for alias in [name, *it["aliases"]]:
                 key = norm_key(alias)
                 short = len(key.replace(" ", "")) <= 3
@@ -372,6 +376,7 @@ def load_knowledge() -> Knowledge:
         if theatre.get("forces") in k.actor_by_code:
             k.forces_of[theatre["country"]] = theatre["forces"]
     k.theatre = k.theatres[th["default"]]
+    k.unnamed_insurgent = th.get("unnamed_insurgent")
     _load_place_aliases(k)
     _load_sites(k)
     _order_places(k)

@@ -86,8 +86,10 @@ def _core_span(head: Token) -> tuple[int, int]:
     while stack:
         t = stack.pop()
         # "X, backed by Y": a participle modifier is not part of who X is
-        if t.dep_ in ("acl", "amod") and t.tag_ == "VBN" and any(
-            c.dep_ in ("obl", "obl:agent") for c in t.children
+        if (
+            t.dep_ in ("acl", "amod")
+            and t.tag_ == "VBN"
+            and any(c.dep_ in ("obl", "obl:agent") for c in t.children)
         ):
             continue
         toks.append(t)
@@ -203,8 +205,7 @@ def roles(doc: Doc, trigger: Token, base: int) -> Roles:
 def _negated(tok: Token) -> bool:
     lx = lexicon()
     return any(c.dep_ == "advmod" and c.lower_ in lx["negators"] for c in tok.children) or any(
-        c.dep_ in ("aux", "aux:pass")
-        and any(g.lower_ in lx["negators"] for g in c.children)
+        c.dep_ in ("aux", "aux:pass") and any(g.lower_ in lx["negators"] for g in c.children)
         for c in tok.children
     )
 
