@@ -1301,7 +1301,12 @@ def _withdrawal(
         g0, g1 = roles.agent
         if lp["nonmil"].search(low, g0, g1) and not lp["mil"].search(low, g0, g1):
             return  # "diplomats left", "the families of personnel will leave"
-    if roles is not None and roles.patient is not None and not roles.passive:
+    if (
+        roles is not None
+        and roles.patient is not None
+        and not roles.passive
+        and not word.startswith("cross")  # what is crossed is a border or a bridge
+    ):
         # what is withdrawn or left must be troops or a place: not "left a vacuum",
         # "withdrew its ambassador", "leave the door open"; and "leave 3,000 troops" is
         # what stays, not what goes

@@ -93,6 +93,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             re.I,
         ),
         "mil": re.compile(r"\b(?:" + mil + r")\b", re.I),
+        "feature_after": re.compile(lx["feature_after"]),
     }
     # the same patterns for lower-cased text, without re.IGNORECASE (their sources are lower-case)
     for name in ("generic", "relation_before", "city_before"):
@@ -187,7 +188,8 @@ def _lookup_caps(
                         actor, role, b_act = forces, "forces", fa.end()
                 actors.append(ActorMention(base + a, base + b_act, actor, None, role))
                 hit = True
-            if plcs:
+            if plcs and not pats["feature_after"].match(sent, b):
+                # "the Dnipro river" is a river, not the city of Dnipro
                 places.append(PlaceMention(base + a, base + b, list(plcs), raw))
                 hit = True
             if hit:
