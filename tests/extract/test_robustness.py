@@ -1,14 +1,21 @@
-"""extract() never raises and stays fast on hostile input."""
+"""extract() never raises and never hangs on hostile input (the time limits are hang guards)."""
 
 from __future__ import annotations
 
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.extract import extract
 from schemas import Article
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _loaded() -> None:
+    """Knowledge and the parser load once per process: time the extraction, not the load."""
+    extract(Article(id="warm", body="Rebels seized the town of Goma.", published_at="2012-11-20"))
 
 
 def _run(body: str) -> float:
