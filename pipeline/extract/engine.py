@@ -179,6 +179,7 @@ class Ctx:
     theatre: dict[str, Any] = field(default_factory=dict)  # theatres.json entry of the host
     host_ranking: list[str] = field(default_factory=list)  # theatres named, most first
     dateline_end: int = 0  # "MOSUL, Iraq (Reuters) —": where the story is filed, not an event
+    countries_named: set[str] = field(default_factory=set)
     foreign_capitals: set[tuple[int, int]] = field(default_factory=set)
     # `low` is the body lower-cased, offsets kept; `lp` the case-insensitive patterns
     # compiled for it (PL()).
@@ -314,7 +315,10 @@ def _resolve_place(ctx: Ctx, pm: PlaceMention, si: int) -> tuple[PlaceEntry, str
 def _resolve_place_uncached(ctx: Ctx, pm: PlaceMention, si: int) -> tuple[PlaceEntry, str] | None:
     """Choose one gazetteer entry and a kind for a mention (disambiguation by nearby province)."""
     k = knowledge()
-    entries = pm.entries
+    # a small town of a country the article never names is a namesake, not the place
+    entries = [e for e in pm.entries if _in_context(ctx, e)]
+    if not entries:
+        return None
     if len(entries) > 1:
         sent_adm1 = {
             e.adm1 for p in ctx.places[si] if p is not pm for e in p.entries if e.kind == "province"
@@ -362,6 +366,19 @@ def _resolve_place_uncached(ctx: Ctx, pm: PlaceMention, si: int) -> tuple[PlaceE
     if d.kind == "district":
         return d, "city" if pm.hint == "city" and d.is_capital else "district"
     return d, d.kind
+
+
+_PROMINENT_POPULATION = 1_000_000
+
+
+def _in_context(ctx: Ctx, e: PlaceEntry) -> bool:
+    """Can this gazetteer entry be meant here? Its country is named in the article (a place,
+    a state, its forces, a group of its war), or it is a P-coded, curated or major place."""
+    if e.country in ctx.countries_named or e.kind == "country":
+        return True
+    if e.adm1 or (e.place_id or "").startswith("frontline:"):
+        return True
+    return e.population >= _PROMINENT_POPULATION
 
 
 def norm(s: str) -> str:
@@ -509,15 +526,44 @@ def build_ctx(article: Article) -> Ctx | None:
         am, pm = scan_names(body, a, b)
         actors.append(am)
         places.append(pm)
+    # countries the article names outright: a country, a state or its forces, a group of
+    # its war, a province (ISO subdivisions and P-codes are distinctive), a curated place
+    named: set[str] = set()
+    for am in actors:
+        for x in am:
+            if x.actor is None:
+                continue
+            code = x.actor.code
+            if code in host_of:
+                named.add(host_of[code])
+            elif x.actor.kind in ("state", "state_forces"):
+                named.add(_side(code))
+    for pm in places:
+        for p in pm:
+            for e in p.entries:
+                distinctive = e.kind in ("country", "province") or e.adm1 or (
+                    e.place_id or ""
+                ).startswith("frontline:")
+                if distinctive and e.country:
+                    named.add(e.country)
+    for pm in places:
         for p in pm:
             if p.start < dateline_end:
                 continue
-            # where things happen names the theatre more surely than who is named
-            for iso in {e.country for e in p.entries if e.country in k.theatres}:
+            # where things happen names the theatre more surely than who is named; a
+            # namesake town of a country never named does not count
+            isos = {
+                e.country
+                for e in p.entries
+                if e.country in k.theatres
+                and (e.country in named or e.population >= _PROMINENT_POPULATION)
+            }
+            for iso in isos:
                 seen.setdefault(iso, [0, p.start])[0] += 2
             for e in p.entries:
                 if e.kind == "province" and e.adm1:
                     counts[e.adm1] = counts.get(e.adm1, 0) + 1
+    for am in actors:
         for x in am:
             host_iso = host_of.get(x.actor.code) if x.actor is not None else None
             if host_iso is not None:
@@ -541,6 +587,7 @@ def build_ctx(article: Article) -> Ctx | None:
     )
     ctx.theatre = theatre
     ctx.host_ranking = ranking
+    ctx.countries_named = named | set(seen)
     ctx.dateline_end = dateline_end
     ctx.foreign_capitals = {
         (x.start, x.end)
