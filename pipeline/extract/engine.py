@@ -291,6 +291,7 @@ def _place_from_entry(e: PlaceEntry, kind: str | None = None, name: str | None =
         adm2=adm2,
         lat=e.lat,
         lon=e.lon,
+        place_id=e.place_id if (kind == e.kind or kind == "city") else None,
     )
 
 
@@ -331,6 +332,12 @@ def _resolve_place_uncached(ctx: Ctx, pm: PlaceMention, si: int) -> tuple[PlaceE
     provs = [e for e in entries if e.kind == "province"]
     caps = [e for e in entries if e.kind == "district" and e.is_capital]
     sites = [e for e in entries if e.kind in ("base", "border_crossing", "country")]
+    if (
+        pm.hint in ("base", "border_crossing")
+        and entries[0].kind != "country"  # "a U.S. airbase" names its owner, not a place
+        and not [e for e in sites if e.kind == pm.hint]
+    ):
+        return _facility(entries[0], pm), pm.hint
     if sites:
         return sites[0], sites[0].kind
     a, b = ctx.sents[si]
@@ -366,6 +373,23 @@ def _resolve_place_uncached(ctx: Ctx, pm: PlaceMention, si: int) -> tuple[PlaceE
     if d.kind == "district":
         return d, "city" if pm.hint == "city" and d.is_capital else "district"
     return d, d.kind
+
+
+def _facility(town: PlaceEntry, pm: PlaceMention) -> PlaceEntry:
+    """A base or crossing named after a town ("Tabqa airfield"): where the town is, with an
+    identifier of its own."""
+    slug = re.sub(r"[^a-z0-9]+", "-", pm.text.lower()).strip("-")[:80] or "facility"
+    return PlaceEntry(
+        name=pm.text,
+        kind=pm.hint or "base",
+        country=town.country,
+        adm1=town.adm1,
+        adm2=town.adm2,
+        lat=town.lat,
+        lon=town.lon,
+        place_id=f"frontline:{(town.country or 'xxx').lower()}:{slug}",
+        iso_adm1=town.iso_adm1,
+    )
 
 
 _PROMINENT_POPULATION = 1_000_000

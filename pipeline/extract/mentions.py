@@ -94,6 +94,12 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         ),
         "mil": re.compile(r"\b(?:" + mil + r")\b", re.I),
         "feature_after": re.compile(lx["feature_after"]),
+        "base_after": re.compile(r"\s+(?:" + lx["base_words"] + r")\b", re.I),
+        "crossing_after": re.compile(r"\s+(?:" + lx["crossing_words"] + r")\b", re.I),
+        "facility_before": re.compile(
+            r"\b(?P<word>" + lx["crossing_words"] + "|" + lx["base_words"] + r")\s+(?:of|at)\s+$",
+            re.I,
+        ),
     }
     # the same patterns for lower-cased text, without re.IGNORECASE (their sources are lower-case)
     for name in ("generic", "relation_before", "city_before"):
@@ -243,8 +249,20 @@ def complete_scan(
         before = low[max(0, rel_a - 40) : rel_a]
         if rel_before.search(before):
             pm.anchored = True
+        crossing = pats["crossing_after"].match(sent, rel_b)
+        base = None if crossing else pats["base_after"].match(sent, rel_b)
+        facility_before = pats["facility_before"].search(sent[max(0, rel_a - 40) : rel_a])
         prov = pats["province_after"].match(sent, rel_b)
-        if prov:
+        if crossing or base:
+            # "Tabqa airfield", "the Nasib border crossing": the facility, not the town
+            pm.hint = "border_crossing" if crossing else "base"
+            pm.end = start + (crossing or base).end()  # type: ignore[union-attr]
+            pm.text = body[pm.start : pm.end]
+        elif facility_before and not pm.anchored:
+            word = facility_before.group("word").lower()
+            pm.hint = "border_crossing" if pats["crossing_after"].match(" " + word) else "base"
+            pm.text = f"{facility_before.group('word')} of {pm.text}"
+        elif prov:
             pm.hint = "province"
             pm.end = start + prov.end()
         elif pats["district_after"].match(sent, rel_b):
