@@ -85,7 +85,7 @@ _DISTRICT_TYPES = frozenset({"district", "rayon"})
 # English type words the press puts after a subdivision's name
 _TYPE_WORDS: dict[str, tuple[str, ...]] = {
     "governorate": ("Governorate", "Province"),
-    "province": ("Province",),
+    "province": ("Province", "Governorate"),
     "region": ("Region", "Oblast"),
     "state": ("State",),
     "regional state": ("Region", "State"),
@@ -760,7 +760,9 @@ def _build_theatre(
             if sub is None:
                 raise ValueError(f"{where}: no subdivision {row['iso3166_2']} in {iso3}")
             sub.name, sub.kind = row["name"], row["kind"]
-            sub.curated_keys += [k for k in keys if k not in sub.curated_keys]
+            words = _TYPE_WORDS.get(sub.raw.type.lower(), ())
+            typed = [norm_key(f"{n} {w}") for n in _names(row) for w in words]
+            sub.curated_keys += [k for k in [*keys, *typed] if k not in sub.curated_keys]
             if row["capital"]:
                 sub.capital_name = row["capital"]
         elif row["kind"] == "city":
@@ -836,6 +838,7 @@ def _build_theatre(
             place_id=code,
             population=sub.population,
             iso_adm1=code,
+            curated=bool(sub.curated_keys or sub.capital_name),
         )
         sub_entries[code] = e
         gz.subdivisions[code] = e
@@ -861,6 +864,7 @@ def _build_theatre(
             place_id=f"geonames:{c.geonameid}",
             population=c.population,
             iso_adm1=iso_adm1,
+            curated=bool(tw.curated_keys),
         )
         town_entries[c.geonameid] = e
         keys = list(dict.fromkeys([*tw.curated_keys, *tw.keys])) if tw.curated_keys else tw.keys
@@ -904,6 +908,7 @@ def _build_theatre(
             province=subs[code].name if code else None,
             place_id=f"frontline:{iso3.lower()}:{slug(row['name'])}",
             iso_adm1=code,
+            curated=True,
         )
         mine.append(Indexed(e, list(dict.fromkeys(norm_key(n) for n in _names(row))), 0))
     gz.places += mine

@@ -94,6 +94,9 @@ class PlaceEntry:
     place_id: str | None = None
     population: int = 0  # GeoNames population (a subdivision: its towns'; 0: unknown)
     iso_adm1: str | None = None  # outside Afghanistan: ISO 3166-2 code of its province
+    # named in a curated file (places/<iso3>.csv): a place of the wars the project follows,
+    # not only a GeoNames or ISO record (curated places of their own: "frontline:" ids)
+    curated: bool = False
 
     def __reduce__(self) -> tuple[type[PlaceEntry], tuple[Any, ...]]:
         # pickled as its constructor's arguments: several times faster to load than the

@@ -113,6 +113,47 @@ def test_actor_codes_and_place_pcodes_follow_the_contract() -> None:
     assert region.key == "AFG:region:provinces-neighbouring-kabul"
 
 
+def test_a_place_id_is_the_key_of_a_place_without_p_codes() -> None:
+    falluja = Place(name="Falluja", kind="city", country="IRQ", place_id="geonames:99454")
+    fallujah = Place(name="Fallujah", kind="city", country="IRQ", place_id="geonames:99454")
+    assert falluja.key == fallujah.key == "geonames:99454"  # one table row for both spellings
+    oblast = Place(name="Donetsk", kind="province", country="UKR", place_id="UA-14")
+    assert oblast.key == "UA-14"
+    base = Place(
+        name="Al Asad Air Base",
+        kind="base",
+        country="IRQ",
+        place_id="frontline:irq:al-asad-air-base",
+    )
+    assert base.key == "frontline:irq:al-asad-air-base"
+    assert Place(name="Iraq", kind="country", country="IRQ", place_id="iso3166:IRQ").key == (
+        "iso3166:IRQ"
+    )
+    # an Afghan place keeps its P-code key, whatever its place_id
+    nijrab = Place(
+        name="Nijrab", kind="district", country="AFG", adm1="AF02", adm2="AF0205", place_id="AF0205"
+    )
+    assert nijrab.key == "AF0205"
+    as_province = Place(name="Kapisa", kind="province", adm1="AF02", place_id="AF0205")
+    assert as_province.key == "AF02"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["geonames:", "geonames:abc", "UA14-X", "ua-14", "iso3166:irq", "frontline:IRQ:x",
+     "frontline:irq:", "frontline:irq:Al Asad", "Mosul", ""],
+)  # fmt: skip
+def test_place_ids_follow_the_contract(bad: str) -> None:
+    with pytest.raises(ValidationError):
+        Place(name="x", kind="city", place_id=bad)
+
+
+def test_a_place_without_place_id_is_still_valid_and_exports_it_as_null() -> None:
+    place = Place(name="somewhere near the border", kind="region", country="SYR")
+    assert place.place_id is None
+    assert "place_id" in place.model_dump()
+
+
 def test_exported_json_schemas_match_the_models() -> None:
     """Fails when the files in schemas/json drift: run `make schemas` to refresh them."""
     for name, doc in schema_documents().items():
