@@ -320,6 +320,12 @@ def _resolve_place_uncached(ctx: Ctx, pm: PlaceMention, si: int) -> tuple[PlaceE
     entries = [e for e in pm.entries if _in_context(ctx, e)]
     if not entries:
         return None
+    if entries[0].country is None:
+        # a settlement only the text names ("the town of X"): in the article's theatre
+        if not ctx.in_theatre:
+            return None
+        e0 = entries[0]
+        return PlaceEntry(name=e0.name, kind=e0.kind, country=ctx.host), e0.kind
     if len(entries) > 1:
         sent_adm1 = {
             e.adm1 for p in ctx.places[si] if p is not pm for e in p.entries if e.kind == "province"
@@ -398,7 +404,7 @@ _PROMINENT_POPULATION = 1_000_000
 def _in_context(ctx: Ctx, e: PlaceEntry) -> bool:
     """Can this gazetteer entry be meant here? Its country is named in the article (a place,
     a state, its forces, a group of its war), or it is a P-coded, curated or major place."""
-    if e.country in ctx.countries_named or e.kind == "country":
+    if e.country is None or e.country in ctx.countries_named or e.kind == "country":
         return True
     if e.adm1 or (e.place_id or "").startswith("frontline:"):
         return True

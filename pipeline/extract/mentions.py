@@ -94,6 +94,11 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         ),
         "mil": re.compile(r"\b(?:" + mil + r")\b", re.I),
         "feature_after": re.compile(lx["feature_after"]),
+        # "the town of Baga": a settlement the gazetteer may not list, named by the text
+        "settlement_of": re.compile(
+            r"\b(?:the\s+)?(?:[a-z-]+\s+){0,2}(?P<word>" + lx["settlement_words"] + r")\s+of\s+"
+            r"(?P<name>[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,2})"
+        ),
         "base_after": re.compile(r"\s+(?:" + lx["base_words"] + r")\b", re.I),
         "crossing_after": re.compile(r"\s+(?:" + lx["crossing_words"] + r")\b", re.I),
         "facility_before": re.compile(
@@ -241,6 +246,19 @@ def complete_scan(
                 continue
             actors.append(ActorMention(s0, e0, None, kind, kind))
         actors.sort(key=lambda x: x.start)
+    for m in pats["settlement_of"].finditer(sent):
+        s0, e0 = start + m.start("name"), start + m.end("name")
+        if any(a.start <= s0 < a.end for a in actors):
+            continue
+        kind = "district" if m.group("word") == "district" else "city"
+        # the country is the article's theatre: the engine fills it in
+        entry = PlaceEntry(name=m.group("name"), kind=kind, country=None)
+        known = next((p for p in places if p.start <= s0 < p.end), None)
+        if known is not None:
+            known.entries = [*known.entries, entry]  # last resort behind namesakes elsewhere
+            continue
+        places.append(PlaceMention(s0, e0, [entry], m.group("name"), hint=kind))
+    places.sort(key=lambda p: p.start)
     rel_before = pats["relation_before_low"]
     city_before = pats["city_before_low"]
     for pm in places:
