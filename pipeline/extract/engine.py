@@ -13,7 +13,7 @@ from typing import Any
 from pipeline.extract import syntax
 from pipeline.extract.dates import DateExpr, find_dateline, find_dates, weekday_anchors
 from pipeline.extract.mentions import ActorMention, PlaceMention, complete_scan, scan_names
-from pipeline.extract.resources import ActorEntry, PlaceEntry, hoist_boundaries, knowledge
+from pipeline.extract.resources import ActorEntry, PlaceEntry, hoist_boundaries, knowledge, norm_key
 from pipeline.extract.text import (
     find_numbers,
     lower_same_length,
@@ -123,6 +123,7 @@ def P() -> dict[str, re.Pattern[str]]:
             r"(?P<head>district centers|district centres|districts|provinces|provincial capitals?|"
             r"towns|cities|villages|areas|border posts|border crossings?|border points|"
             r"checkpoints|highways|territory|the district|the city|the town|the province|"
+            r"the country|the capital|"
             r"portions of (?:the )?territory|parts of the country)\b"
         ),
         "anchor_region": c(
@@ -280,8 +281,8 @@ def _place_from_entry(e: PlaceEntry, kind: str | None = None, name: str | None =
     adm1, adm2 = e.adm1, e.adm2
     if kind == "province":
         adm2 = None
-        prov = k.provinces.get(adm1 or "")
-        if prov is not None:
+        prov = k.provinces.get(adm1 or "") or k.subdivisions.get(e.iso_adm1 or "")
+        if prov is not None and e.kind != "province":
             e = prov
     return Place(
         name=(name or e.name)[:300],
@@ -291,7 +292,7 @@ def _place_from_entry(e: PlaceEntry, kind: str | None = None, name: str | None =
         adm2=adm2,
         lat=e.lat,
         lon=e.lon,
-        place_id=e.place_id if (kind == e.kind or kind == "city") else None,
+        place_id=e.place_id if (kind == e.kind or kind in ("city", "district")) else None,
     )
 
 
@@ -406,7 +407,7 @@ def _in_context(ctx: Ctx, e: PlaceEntry) -> bool:
     a state, its forces, a group of its war), or it is a P-coded, curated or major place."""
     if e.country is None or e.country in ctx.countries_named or e.kind == "country":
         return True
-    if e.adm1 or (e.place_id or "").startswith("frontline:"):
+    if e.adm1 or e.curated or (e.place_id or "").startswith("frontline:"):
         return True
     return e.population >= _PROMINENT_POPULATION
 
@@ -571,9 +572,11 @@ def build_ctx(article: Article) -> Ctx | None:
     for pm in places:
         for p in pm:
             for e in p.entries:
-                distinctive = e.kind in ("country", "province") or e.adm1 or (
-                    e.place_id or ""
-                ).startswith("frontline:")
+                distinctive = (
+                    e.kind in ("country", "province")
+                    or e.adm1
+                    or (e.place_id or "").startswith("frontline:")
+                )
                 if distinctive and e.country:
                     named.add(e.country)
     for pm in places:
@@ -1180,6 +1183,15 @@ def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int,
                 )
                 pos = max(pos, after[0].end)
                 continue
+        if head == "the country" and host is not None:
+            # "the Taliban took over the country": the article's theatre, as a whole
+            out.append((_place_from_entry(host, "country"), m.start(), True))
+            continue
+        if head == "the capital":
+            cap = _capital_of(ctx.host)
+            if cap is not None and not re.match(r",?\s+[A-Z]", body[m.end() : m.end() + 3]):
+                out.append((_place_from_entry(cap, "city"), m.start(), True))
+            continue
         if head in ("the district", "the city", "the town", "the province"):
             want = {
                 "the district": ("district", "city"),
@@ -1214,6 +1226,21 @@ def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int,
                 )
             )  # type: ignore[arg-type,unused-ignore]
     return out
+
+
+@lru_cache(maxsize=256)
+def _capital_of(iso3: str) -> PlaceEntry | None:
+    """The capital city of a state, from its actors.json capitals and the gazetteer."""
+    k = knowledge()
+    for entries in k.actors.values():
+        for a in entries:
+            if a.code == iso3 and a.role == "capital":
+                for e in k.places.get(norm_key(a.name), []) + k.places.get(
+                    next((key for key, v in k.actors.items() if a in v), ""), []
+                ):
+                    if e.country == iso3 and e.kind in ("city", "district"):
+                        return e
+    return None
 
 
 def _previous_place(
@@ -1672,9 +1699,22 @@ def _territorial(
         parsed = _agent_mentions(
             roles, [x for x in mentions if x.start >= cs and conflict_party(x) is not None]
         )
+        if roles is not None and roles.passive and kind == "gain":
+            # "X was pushed out of Y by Z": the gainer is the by-agent, never the subject
+            by_agent = [x for x in (parsed or []) if roles.agent and x.start >= t1]
+            if not by_agent:
+                return
+            parsed = by_agent
         if parsed:
             before = [parsed[0]]
-        elif parsed is not None and roles is not None and roles.agent is not None:
+        elif (
+            parsed is not None
+            and roles is not None
+            and roles.agent is not None
+            and (
+                roles.agent[0] >= cs  # a doer outside the trigger's clause is a misparse
+            )
+        ):
             # the doer is named but is no known actor: a name between it and the trigger
             # ("X, backed by US air strikes, retook") is not the doer either
             before = [x for x in before if x.start < roles.agent[0]]
