@@ -950,102 +950,11 @@ def _dates_for(ctx: Ctx, lo: int, hi: int) -> list[DateExpr]:
     return out
 
 
-# First three letters of every word that can start a trigger; other words are skipped.
-_TRIGGER_PREFIXES = frozenset(
-    [
-        "wit",
-        "cro",
-        "be",
-        "are",
-        "wer",
-        "get",
-        "got",
-        "pus",
-        "dro",
-        "dri",
-        "for",
-        "exp",
-        "ous",
-        "cha",
-        "kic",
-        "pul",
-        "lea",
-        "lef",
-        "dep",
-        "ret",
-        "bri",
-        "bro",
-        "exi",
-        "clo",
-        "end",
-        "dra",
-        "cap",
-        "sei",
-        "tak",
-        "too",
-        "ove",
-        "rec",
-        "con",
-        "sto",
-        "lib",
-        "fal",
-        "fel",
-        "han",
-        "tra",
-        "sec",
-        "res",
-        "ass",
-        "hel",
-        "und",
-        "in",
-        "reg",
-        "gai",
-        "ent",
-        "mai",
-        "kee",
-        "kep",
-        "has",
-        "had",
-        "hav",
-        "hol",
-        "sti",
-        "fig",
-        "cla",
-        "bat",
-        "bes",
-        "sie",
-        "cou",
-        "off",
-        "to",
-        "ful",
-        "eff",
-    ]
-)
-
-
-def _prefix_guard(prefixes: frozenset[str]) -> str:
-    """A lookahead accepting only words that begin with one of `prefixes` (a 2-letter prefix
-    is a whole word), grouped by first letter so the engine rejects most words at once."""
-    by_first: dict[str, list[str]] = {}
-    for pre in sorted(prefixes):
-        by_first.setdefault(pre[0], []).append(pre[1:])
-    alts = []
-    for first, rests in sorted(by_first.items()):
-        long_ = [r for r in rests if len(r) == 2]
-        short = [r for r in rests if len(r) == 1]
-        parts = list(long_)
-        if short:
-            parts.append("(?:" + "|".join(short) + ")(?![A-Za-z])")
-        alts.append(first + "(?:" + "|".join(parts) + ")")
-    return r"\b(?=" + "|".join(alts) + ")"
-
-
 @lru_cache(maxsize=1)
 def _trigger_scanner() -> re.Pattern[str]:
-    """The trigger alternation behind a prefix guard, for the lower-cased body: one pass
-    finds every trigger ("[A-Z]", which matched any letter under re.IGNORECASE, becomes
-    "[a-z]")."""
-    src = _prefix_guard(_TRIGGER_PREFIXES) + "(?:" + P()["trig"].pattern + ")"
+    """The trigger alternation for the lower-cased body: one pass finds every trigger
+    ("[A-Z]", which matched any letter under re.IGNORECASE, becomes "[a-z]")."""
+    src = P()["trig"].pattern
     src = src.replace("[A-Z]", "[a-z]")
     literal = _INLINE_NAME.sub("", src).replace("A-Za-z", "")
     assert literal == literal.lower()
@@ -1415,6 +1324,8 @@ def _withdrawal(
         # "withdrew its ambassador", "leave the door open"; and "leave 3,000 troops" is
         # what stays, not what goes
         p0, p1 = roles.patient
+        if lp["nonmil"].search(low, p0, p1):
+            return  # "evacuated civilians", "withdrew its ambassador"
         has_place = any(p0 <= x.start < p1 for x in ctx.places[si])
         has_troops = bool(lp["mil"].search(low, p0, p1))
         if not has_place and (not has_troops or word.startswith(("leav", "left"))):
