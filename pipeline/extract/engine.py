@@ -1212,6 +1212,7 @@ def _usable_withdrawer(ctx: Ctx, x: ActorMention, a: int) -> bool:
     return not ctx.lp["led_by"].search(ctx.low[max(a, x.start - 30) : x.start])
 
 
+_DOUBT_MODALS = frozenset({"could", "might", "may"})
 _NOUN_COMPLEMENT = re.compile(r"\s+(?:of|at|from)\s")
 
 
@@ -1308,8 +1309,8 @@ def _withdrawal(
 
     chosen: ActorMention | None = None
     roles = _roles(ctx, si, t0) if gname != "wn" else None
-    if roles is not None and roles.negated:
-        return
+    if roles is not None and (roles.negated or roles.conditional or roles.modal in _DOUBT_MODALS):
+        return  # "did not withdraw", "if we withdraw", "could pull out" ("will" announces)
     if roles is not None and roles.agent is not None:
         g0, g1 = roles.agent
         if lp["nonmil"].search(low, g0, g1) and not lp["mil"].search(low, g0, g1):
@@ -1581,7 +1582,7 @@ def _territorial(
     elif passive:
         by = [x for x in mentions if t1 <= x.start <= t1 + 25]
         roles = _roles(ctx, si, t0) if gname == "gp" else None
-        if roles is not None and roles.negated:
+        if roles is not None and (roles.negated or roles.hypothetical):
             return
         parsed = _agent_mentions(roles, mentions) if roles is not None and roles.passive else None
         if parsed:
@@ -1605,8 +1606,8 @@ def _territorial(
         if not before:
             before = [x for x in mentions if a <= x.start < t0 and conflict_party(x) is not None]
         roles = _roles(ctx, si, t0)
-        if roles is not None and roles.negated:
-            return
+        if roles is not None and (roles.negated or roles.hypothetical):
+            return  # "did not capture", "could fall", "threatened to seize", "if X takes"
         parsed = _agent_mentions(
             roles, [x for x in mentions if x.start >= cs and conflict_party(x) is not None]
         )
@@ -1618,6 +1619,13 @@ def _territorial(
             parsed = by_agent
         if parsed:
             before = [parsed[0]]
+        elif (
+            roles is not None
+            and roles.pronoun_agent
+            and roles.agent is not None
+            and roles.agent[0] >= cs
+        ):
+            return  # "we were liberating villages": a doer the parse cannot name
         elif (
             parsed is not None
             and roles is not None

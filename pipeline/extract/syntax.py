@@ -41,6 +41,10 @@ class Roles:
     hypothetical: bool  # modal, conditional, attempt, threat, plan not yet carried out
     speaker: tuple[int, int] | None  # subject of a verb of saying that governs the trigger
     speech_lemma: str | None
+    conditional: bool = False  # under "if", "unless", "whether"
+    modal: str | None = None  # the modal auxiliary of the verb chain ("could", "would")
+    intent: bool = False  # under a verb of intent or attempt ("threatened to", "plans to")
+    pronoun_agent: bool = False  # the doer is "we", "I", "you": a speaker the parse cannot name
 
 
 @lru_cache(maxsize=1)
@@ -180,7 +184,8 @@ def roles(doc: Doc, trigger: Token, base: int) -> Roles:
     if agent_tok is not None and agent_tok.tag_ == "PRP" and speaker is not None:
         agent_tok = speaker
     negated = _negated(verb) or (verb is not trigger and _negated(trigger))
-    hypothetical = _hypothetical(verb)
+    conditional, modal, intent = _mood(verb)
+    hypothetical = conditional or modal is not None or intent
 
     def span(t: Token | None) -> tuple[int, int] | None:
         if t is None:
@@ -197,6 +202,10 @@ def roles(doc: Doc, trigger: Token, base: int) -> Roles:
         passive=passive,
         negated=negated,
         hypothetical=hypothetical,
+        conditional=conditional,
+        modal=modal,
+        intent=intent,
+        pronoun_agent=agent_tok is not None and agent_tok.lower_ in lx["speaker_pronouns"],
         speaker=span(speaker),
         speech_lemma=speech,
     )
@@ -210,23 +219,25 @@ def _negated(tok: Token) -> bool:
     )
 
 
-def _hypothetical(verb: Token) -> bool:
-    """Modal, conditional or intended-only: "could fall", "if X takes", "threatened to seize"."""
+def _mood(verb: Token) -> tuple[bool, str | None, bool]:
+    """(conditional, modal, intent) of a verb and the chain that governs it: "if X takes",
+    "could fall", "threatened to seize"."""
     lx = lexicon()
+    conditional, modal, intent = False, None, False
     cur: Token = verb
     for _ in range(4):
         for c in cur.children:
-            if c.dep_ == "aux" and c.lower_ in lx["modal_aux"]:
-                return True
+            if c.dep_ == "aux" and c.lower_ in lx["modal_aux"] and modal is None:
+                modal = c.lower_
             if c.dep_ == "mark" and c.lower_ in lx["conditional_marks"]:
-                return True
+                conditional = True
         if cur.dep_ == "xcomp" and cur.head.lemma_.lower() in lx["intent_verbs"]:
-            return True
+            intent = True
         if cur.dep_ in ("xcomp", "conj", "ccomp") and cur.head is not cur:
             cur = cur.head
             continue
         break
-    return False
+    return conditional, modal, intent
 
 
 def sentence_roles(text: str, base: int, offset: int) -> Roles | None:
