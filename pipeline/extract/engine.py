@@ -1230,7 +1230,7 @@ def _withdrawal(
     m: re.Match[str],
     gname: str,
     out: list[Cand],
-    remain_facts: list[tuple[ActorEntry, int]],
+    remain_facts: list[tuple[ActorEntry | None, int]],
 ) -> None:
     body, low, lp = ctx.body, ctx.low, ctx.lp
     k = knowledge()
@@ -1747,10 +1747,10 @@ def _loc_key(pl: Place | None) -> str:
 
 
 _NOT_TROOPS_AFTER = re.compile(r"\s*(?:%|percent|per cent|km|miles|kilomet|years?|days?|months?)")
-_TROOP_NOUN = re.compile(r"\b(?:troops?|soldiers|forces|servicem[ae]n|personnel|marines)\b")
+_TROOP_NOUN = re.compile(r"\b(?:troops?|soldiers|forces?|servicem[ae]n|personnel|marines)\b")
 
 
-def _remaining_in(ctx: Ctx, si: int, out: list[tuple[ActorEntry, int]]) -> None:
+def _remaining_in(ctx: Ctx, si: int, out: list[tuple[ActorEntry | None, int]]) -> None:
     """Troops that stay, said in any sentence: "leaving about 650", "cut to 5,500"."""
     a, b = ctx.sents[si]
     if not _TROOP_NOUN.search(ctx.low, a, b):
@@ -1783,6 +1783,8 @@ def _remaining_in(ctx: Ctx, si: int, out: list[tuple[ActorEntry, int]]) -> None:
         ]
         if owners and (r := _resolve_actor(ctx, owners[-1])) is not None:
             out.append((_state_of(r), val))
+        elif not owners:
+            out.append((None, val))  # "the force would be cut to 5,200": the article's leaver
 
 
 def run(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
@@ -1790,7 +1792,7 @@ def run(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
     if ctx is None:
         return []
     cands: list[Cand] = []
-    remain_facts: list[tuple[ActorEntry, int]] = []
+    remain_facts: list[tuple[ActorEntry | None, int]] = []
     for si, (a, b) in enumerate(ctx.sents):
         _remaining_in(ctx, si, remain_facts)
         matches = _triggers(ctx.low, a, b)
@@ -1830,7 +1832,7 @@ def _date_fields(ctx: Ctx, c: Cand) -> tuple[date | None, str]:
 
 
 def assemble(
-    article: Article, ctx: Ctx, cands: list[Cand], remain_facts: list[tuple[ActorEntry, int]]
+    article: Article, ctx: Ctx, cands: list[Cand], remain_facts: list[tuple[ActorEntry | None, int]]
 ) -> list[WithdrawalEvent | TerritorialControlEvent]:
     k = knowledge()
     # ---- withdrawals: one per sentence per actor (most specific place), then per actor+place
@@ -1854,10 +1856,17 @@ def assemble(
         else:
             groups[key] = c
             order.append(key)
+    leavers = {groups[key].actor.code for key in order if groups[key].actor is not None}  # type: ignore[union-attr]
     for actor_e, val in remain_facts:
+        if actor_e is None and len(leavers) != 1:
+            continue  # no owner named and more than one side leaving: nobody's for sure
         for key in order:
             c = groups[key]
-            if c.actor is not None and c.actor.code == actor_e.code and c.remaining is None:
+            if (
+                c.actor is not None
+                and (actor_e is None or c.actor.code == actor_e.code)
+                and c.remaining is None
+            ):
                 c.remaining = val
                 break
     for g in generic:
