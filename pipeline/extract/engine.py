@@ -1793,9 +1793,12 @@ def run(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
         return []
     cands: list[Cand] = []
     remain_facts: list[tuple[ActorEntry | None, int]] = []
+    found = [_triggers(ctx.low, a, b) for a, b in ctx.sents]
+    # the sentences that can carry an event are parsed together, in one batch
+    syntax.parse_many([ctx.body[a:b] for (a, b), m in zip(ctx.sents, found, strict=True) if m])
     for si, (a, b) in enumerate(ctx.sents):
         _remaining_in(ctx, si, remain_facts)
-        matches = _triggers(ctx.low, a, b)
+        matches = found[si]
         if not matches:
             continue
         ctx.ensure(si)
