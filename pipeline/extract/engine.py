@@ -1796,7 +1796,7 @@ def run(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
     found = [_triggers(ctx.low, a, b) for a, b in ctx.sents]
     # the sentences that can carry an event are parsed together, in one batch
     syntax.parse_many([ctx.body[a:b] for (a, b), m in zip(ctx.sents, found, strict=True) if m])
-    for si, (a, b) in enumerate(ctx.sents):
+    for si in range(len(ctx.sents)):
         _remaining_in(ctx, si, remain_facts)
         matches = found[si]
         if not matches:
