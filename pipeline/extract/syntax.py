@@ -260,8 +260,10 @@ def _mood(verb: Token) -> tuple[bool, str | None, bool]:
     conditional, modal, intent = False, None, False
     cur: Token = verb
     for _ in range(4):
+        perfect = any(c.dep_ == "aux" and c.lemma_.lower() == "have" for c in cur.children)
         for c in cur.children:
-            if c.dep_ == "aux" and c.lower_ in lx["modal_aux"] and modal is None:
+            # "may have seized" hedges a report of what happened; "may seize" is a forecast
+            if c.dep_ == "aux" and c.lower_ in lx["modal_aux"] and modal is None and not perfect:
                 modal = c.lower_
             if c.dep_ == "mark" and c.lower_ in lx["conditional_marks"]:
                 conditional = True

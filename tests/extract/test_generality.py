@@ -276,7 +276,8 @@ CASES: list[tuple[str, str, str | None, Any]] = [
     ),
     (
         "afg-soviet-bridge",
-        "The last Soviet soldier in Afghanistan crossed the Friendship Bridge back into Uzbekistan in 1989.",
+        "The last Soviet soldier in Afghanistan crossed the Friendship Bridge back into "
+        "Uzbekistan in 1989.",
         "2019-02-15",
         [{"type": "w", "actor": "RUS", "status": "completed", "country": "AFG"}],
     ),

@@ -1,4 +1,4 @@
-"""The parse-based reading of a trigger's clause (pipeline.extract.syntax), on sentences of our own."""
+"""The parse-based reading of a trigger's clause (pipeline.extract.syntax): own sentences."""
 
 from __future__ import annotations
 
@@ -48,6 +48,10 @@ def test_a_pronoun_in_reported_speech_is_its_speaker() -> None:
     assert r.speech_lemma == "say"
 
 
+def _tokens(sentence: str) -> list[str]:
+    return sentence.split()
+
+
 def _gold_doc(words: list[str], heads: list[int], deps: list[str], tags: list[str]) -> Doc:
     """A hand-parsed sentence: the rules are tested apart from the model's accuracy."""
     model = syntax.model()
@@ -56,8 +60,7 @@ def _gold_doc(words: list[str], heads: list[int], deps: list[str], tags: list[st
 
 
 def test_a_relative_clause_and_an_apposition_are_not_part_of_the_doer() -> None:
-    # "The militia , which a foreign power backs , captured the port ."
-    words = "The militia , which a foreign power backs , captured the port .".split()
+    words = _tokens("The militia , which a foreign power backs , captured the port .")
     heads = [1, 9, 7, 7, 6, 6, 7, 1, 7, 9, 11, 9, 9]
     deps = ["det", "nsubj", "punct", "obj", "det", "amod", "nsubj", "acl:relcl", "punct",
             "ROOT", "det", "obj", "punct"]  # fmt: skip
@@ -69,8 +72,7 @@ def test_a_relative_clause_and_an_apposition_are_not_part_of_the_doer() -> None:
 
 
 def test_the_by_agent_of_a_participle_is_not_the_doer() -> None:
-    # "Kurdish fighters , backed by foreign jets , retook the town ."
-    words = "Kurdish fighters , backed by foreign jets , retook the town .".split()
+    words = _tokens("Kurdish fighters , backed by foreign jets , retook the town .")
     heads = [1, 8, 3, 1, 6, 6, 3, 8, 8, 10, 8, 8]
     deps = ["amod", "nsubj", "punct", "acl", "case", "amod", "obl:agent", "punct", "ROOT",
             "det", "obj", "punct"]  # fmt: skip

@@ -32,7 +32,7 @@ def _brief(events: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
 
 
 def test_a_backing_power_is_not_the_doer() -> None:
-    events = _events("Iraqi forces, backed by American air strikes, retook the town of Hit on Friday.")
+    events = _events("Iraqi forces, backed by American air strikes, retook the town of Hit.")
     assert [e["actor"]["code"] for e in events] == ["IRQ-FORCES"], _brief(events)
 
 
