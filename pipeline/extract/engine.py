@@ -181,6 +181,7 @@ class Ctx:
     host_ranking: list[str] = field(default_factory=list)  # theatres named, most first
     dateline_end: int = 0  # "MOSUL, Iraq (Reuters) —": where the story is filed, not an event
     countries_named: set[str] = field(default_factory=set)
+    docs: dict[str, Any] = field(default_factory=dict)  # the trigger sentences' parses
     foreign_capitals: set[tuple[int, int]] = field(default_factory=set)
     # `low` is the body lower-cased, offsets kept; `lp` the case-insensitive patterns
     # compiled for it (PL()).
@@ -254,7 +255,7 @@ class Cand:
 def _roles(ctx: Ctx, si: int, pos: int) -> syntax.Roles | None:
     """The parse's reading of the trigger at body offset ``pos`` (None without a model)."""
     a, b = ctx.sents[si]
-    return syntax.sentence_roles(ctx.body[a:b], a, pos)
+    return syntax.sentence_roles(ctx.body[a:b], a, pos, ctx.docs)
 
 
 def _in_span(x: ActorMention, span: tuple[int, int] | None) -> bool:
@@ -591,7 +592,7 @@ def build_ctx(article: Article) -> Ctx | None:
                 if e.country in k.theatres
                 and (e.country in named or e.population >= _PROMINENT_POPULATION)
             }
-            for iso in isos:
+            for iso in sorted(isos):
                 seen.setdefault(iso, [0, p.start])[0] += 2
             for e in p.entries:
                 if e.kind == "province" and e.adm1:
@@ -1022,7 +1023,8 @@ def _places_in(
             continue
         entry, kind = res
         if kind == "country" and entry.country != ctx.host:
-            if territorial or (pm.start, pm.end) in actor_spans:
+            left = not territorial and _FROM_BEFORE.search(low, max(lo, pm.start - 12), pm.start)
+            if territorial or ((pm.start, pm.end) in actor_spans and not left):
                 continue
             if lp["led_by"].search(low[max(0, pm.start - 30) : pm.start]):
                 continue
@@ -1213,6 +1215,8 @@ def _usable_withdrawer(ctx: Ctx, x: ActorMention, a: int) -> bool:
 
 
 _DOUBT_MODALS = frozenset({"could", "might", "may"})
+# "withdraw from Syria", "pull out of Iraq": the country named is the one left
+_FROM_BEFORE = re.compile(r"\b(?:from|out of)\s+(?:the\s+)?$")
 _NOUN_COMPLEMENT = re.compile(r"\s+(?:of|at|from)\s")
 
 
@@ -1795,7 +1799,9 @@ def run(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
     remain_facts: list[tuple[ActorEntry | None, int]] = []
     found = [_triggers(ctx.low, a, b) for a, b in ctx.sents]
     # the sentences that can carry an event are parsed together, in one batch
-    syntax.parse_many([ctx.body[a:b] for (a, b), m in zip(ctx.sents, found, strict=True) if m])
+    ctx.docs = syntax.parse_many(
+        [ctx.body[a:b] for (a, b), m in zip(ctx.sents, found, strict=True) if m]
+    )
     for si in range(len(ctx.sents)):
         _remaining_in(ctx, si, remain_facts)
         matches = found[si]

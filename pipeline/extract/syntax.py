@@ -94,15 +94,15 @@ def parse(text: str) -> Doc | None:
     return doc
 
 
-def parse_many(texts: list[str]) -> None:
-    """Parse sentences in one batch (several times faster than one at a time); `parse`
-    then finds them."""
+def parse_many(texts: list[str]) -> dict[str, Doc]:
+    """Parse sentences in one batch (several times faster than one at a time). The batch is
+    exactly these sentences, never a cached parse from another batch: an article's parses
+    depend on the article alone, so a replayed article yields the same events."""
     nlp = model()
     if nlp is None:
-        return
-    todo = [t for t in dict.fromkeys(texts) if t not in _cache]
-    for text, doc in zip(todo, nlp.pipe(todo, batch_size=64), strict=True):
-        _remember(text, doc)
+        return {}
+    todo = list(dict.fromkeys(texts))
+    return dict(zip(todo, nlp.pipe(todo, batch_size=64), strict=True))
 
 
 def clear_cache() -> None:
@@ -276,10 +276,15 @@ def _mood(verb: Token) -> tuple[bool, str | None, bool]:
     return conditional, modal, intent
 
 
-def sentence_roles(text: str, base: int, offset: int) -> Roles | None:
-    """Parse ``text`` (a sentence starting at body offset ``base``) and read the roles of the
-    trigger that covers body offset ``offset``. None without a model or a token there."""
-    doc = parse(text)
+def sentence_roles(
+    text: str, base: int, offset: int, parsed: dict[str, Doc] | None = None
+) -> Roles | None:
+    """Parse ``text`` (a sentence starting at body offset ``base``; ``parsed`` holds parses
+    made in advance) and read the roles of the trigger that covers body offset ``offset``.
+    None without a model or a token there."""
+    doc = parsed.get(text) if parsed is not None else None
+    if doc is None:
+        doc = parse(text)
     if doc is None:
         return None
     tok = token_at(doc, offset - base)
