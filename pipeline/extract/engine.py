@@ -262,14 +262,22 @@ def _in_span(x: ActorMention, span: tuple[int, int] | None) -> bool:
     return span is not None and span[0] <= x.start < span[1]
 
 
+_LOCATIVE_BEFORE = re.compile(r"\b(?:in|inside|across|near|around)\s+(?:the\s+)?$")
+
+
 def _agent_mentions(
-    roles: syntax.Roles | None, mentions: list[ActorMention]
+    roles: syntax.Roles | None, mentions: list[ActorMention], body: str | None = None
 ) -> list[ActorMention] | None:
     """The actor mentions inside the parse's agent phrase, the head's first; None when the
     parse names no agent (the caller keeps its own reading)."""
     if roles is None or roles.agent is None:
         return None
     inside = [x for x in mentions if _in_span(x, roles.agent)]
+    if body is not None:
+        # "al-Qaeda's affiliate in Iraq": a place inside the doer's phrase is not the doer
+        inside = [
+            x for x in inside if not _LOCATIVE_BEFORE.search(body, max(0, x.start - 12), x.start)
+        ]
     head = roles.agent_head
     if head is not None:
         inside.sort(key=lambda x: not (x.start < head[1] and head[0] < x.end))
@@ -1342,6 +1350,7 @@ def _withdrawal(
         parsed = _agent_mentions(
             roles,
             [x for x in mentions if x.start >= cs and (usable(x) or _local_withdrawer(ctx, x))],
+            body,
         )
         if parsed:
             # "coalition troops and Afghan police will withdraw": the foreign side leaves
@@ -1613,7 +1622,9 @@ def _territorial(
         if roles is not None and (roles.negated or roles.hypothetical):
             return  # "did not capture", "could fall", "threatened to seize", "if X takes"
         parsed = _agent_mentions(
-            roles, [x for x in mentions if x.start >= cs and conflict_party(x) is not None]
+            roles,
+            [x for x in mentions if x.start >= cs and conflict_party(x) is not None],
+            body,
         )
         if roles is not None and roles.passive and kind == "gain":
             # "X was pushed out of Y by Z": the gainer is the by-agent, never the subject
