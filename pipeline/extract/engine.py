@@ -1597,7 +1597,9 @@ def _territorial(
         roles = _roles(ctx, si, t0) if gname == "gp" else None
         if roles is not None and (roles.negated or roles.hypothetical):
             return
-        parsed = _agent_mentions(roles, mentions) if roles is not None and roles.passive else None
+        parsed = (
+            _agent_mentions(roles, mentions, body) if roles is not None and roles.passive else None
+        )
         if parsed:
             by = parsed
         if not by:
