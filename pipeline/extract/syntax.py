@@ -214,6 +214,13 @@ def roles(doc: Doc, trigger: Token, base: int) -> Roles:
                 s = _children(c, *_SUBJ)
                 speaker = s[0] if s else None
                 speech = c.lemma_.lower()
+    # "fighters who seized the town": the relative pronoun stands for the noun it modifies
+    if (
+        agent_tok is not None
+        and agent_tok.lower_ in lx["relative_pronouns"]
+        and verb.dep_ == "acl:relcl"
+    ):
+        agent_tok = verb.head
     # a pronoun agent inside reported speech is the speaker ("rebels said they had taken")
     if agent_tok is not None and agent_tok.tag_ == "PRP" and speaker is not None:
         agent_tok = speaker
