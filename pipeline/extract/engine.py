@@ -1223,6 +1223,7 @@ def _usable_withdrawer(ctx: Ctx, x: ActorMention, a: int) -> bool:
 
 
 _DOUBT_MODALS = frozenset({"could", "might", "may"})
+_PRONOUN_START = re.compile(r"\W*(?:as\s+|when\s+|after\s+|while\s+)?(?:they|it|we)\b")
 # "withdraw from Syria", "pull out of Iraq": the country named is the one left
 _FROM_BEFORE = re.compile(r"\b(?:from|out of)\s+(?:the\s+)?$")
 _NOUN_COMPLEMENT = re.compile(r"\s+(?:of|at|from)\s")
@@ -1268,6 +1269,9 @@ def _withdrawal(
     if word.startswith("return") and not lp["mil"].search(low, cs, t0):
         return
     mil_clause = lp["mil"].search(low, cs, ce)
+    if not mil_clause and _PRONOUN_START.match(low, cs):
+        # "..., as they prepared for withdrawal": "they" are the troops named before
+        mil_clause = lp["mil"].search(low, a, ce)
     if not mil_clause and (gname == "wn" or not word.startswith("end")):
         if gname == "wv":
             return
