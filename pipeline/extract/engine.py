@@ -1857,6 +1857,20 @@ def _date_fields(ctx: Ctx, c: Cand) -> tuple[date | None, str]:
     return None, "unknown"
 
 
+def _side_speaks_of_troops(ctx: Ctx, actor: ActorEntry) -> bool:
+    """Does an official or leader of ``actor``'s side speak of troops anywhere in the
+    article ("the Pentagon said the troops would ...")?"""
+    side = _side(_state_of(actor).code)
+    for si, (a, b) in enumerate(ctx.sents):
+        if not ctx.lp["say"].search(ctx.low, a, b) or not ctx.lp["mil"].search(ctx.low, a, b):
+            continue
+        ctx.ensure(si)
+        speaker, _, _, _, claimed = _speaker(ctx, si)
+        if speaker is not None and not claimed and _side(_state_of(speaker).code) == side:
+            return True
+    return False
+
+
 def assemble(
     article: Article, ctx: Ctx, cands: list[Cand], remain_facts: list[tuple[ActorEntry | None, int]]
 ) -> list[WithdrawalEvent | TerritorialControlEvent]:
@@ -1912,6 +1926,9 @@ def assemble(
     for key in order:
         c = groups[key]
         assert c.actor is not None
+        if c.claim == "reported" and _side_speaks_of_troops(ctx, c.actor):
+            # the leaving side's own officials speak of it elsewhere in the article
+            c.claim, c.claimant = "confirmed", _state_of(c.actor)
         slots = sum(x is not None for x in (c.troops, c.remaining, c.percent, c.deadline))
         events.append(
             WithdrawalEvent(
