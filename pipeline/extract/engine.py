@@ -1215,7 +1215,7 @@ def _usable_withdrawer(ctx: Ctx, x: ActorMention, a: int) -> bool:
     if x.generic == "foreign":
         return True
     r = _resolve_actor(ctx, x)
-    if r is None or r.kind not in ("state", "coalition"):
+    if r is None or r.kind not in ("state", "coalition") or r.code in knowledge().non_parties:
         return False
     if r.code == ctx.host:
         return False
@@ -1376,7 +1376,10 @@ def _withdrawal(
             before = [x for x in mentions if a <= x.start < t0 and usable(x)]
         if before:
             chosen = before[-1]
-    if chosen is None:
+    # a doer the parse found but that names no known actor ("Iran-backed militiamen
+    # withdrew from the U.S. Embassy"): a name after the verb is not it
+    unknown_doer = roles is not None and roles.agent is not None and gname != "wn"
+    if chosen is None and not unknown_doer:
         after = [x for x in mentions if t1 <= x.start < ce and usable(x)]
         if after:
             chosen = after[0]
@@ -1402,6 +1405,11 @@ def _withdrawal(
     place: Place | None = None
     explicit = True
     plist = _places_in(ctx, si, cs, ce, territorial=False)
+    if actor is not None:
+        # "withdrew from the U.S. Embassy": the leaver's own country is never the place left
+        plist = [
+            x for x in plist if not (x[0].kind == "country" and x[0].country == _side(actor.code))
+        ]
     sub = [x for x in plist if x[0].kind != "country"]
     ind = lp["from_indef"].search(low, t1, min(ce, t1 + 60))
     if sub:
@@ -1542,7 +1550,7 @@ def _territorial(
 
     def conflict_party(x: ActorMention) -> ActorEntry | None:
         r = _resolve_actor(ctx, x)
-        if r is None:
+        if r is None or r.code in k.non_parties:
             return None
         return r
 

@@ -115,6 +115,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     return out
 
 
+# "Iran-backed militias", "U.S.-trained forces": the backer is not the one who acts
+_BACKER_TAIL = re.compile(r"(?:backed|supported|funded|trained|allied|aligned|sponsored|armed)\b")
 _ACRONYM = re.compile(r"(?:[A-Z]\.){2,}")
 _TRAILING = ".-‐’'"
 
@@ -187,6 +189,8 @@ def _lookup_caps(
                 if acts
                 else []
             )
+            if ok and sent[max(0, a - 5) : a].lower().endswith(("pro-", "anti-")):
+                ok = []  # "pro-Russian rebels" are not Russia; the rebels are read on their own
             if ok:
                 actor = ok[0]
                 role = actor.role
@@ -208,7 +212,7 @@ def _lookup_caps(
                 matched = True
                 break
             # hyphenated compounds: "NATO-led", "Taliban-controlled"
-            if j == i and ("-" in raw):
+            if j == i and ("-" in raw) and not _BACKER_TAIL.match(raw.split("-", 1)[1].lower()):
                 head = raw.split("-")[0]
                 acts2 = k.actors.get(norm_key(head))
                 if acts2 and (not acts2[0].short_upper or head.isupper()):

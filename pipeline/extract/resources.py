@@ -133,6 +133,7 @@ class Knowledge:
     theatres: dict[str, dict[str, Any]] = field(default_factory=dict)
     forces_of: dict[str, str] = field(default_factory=dict)  # host iso3 -> its forces' code
     home_theatre: dict[str, str] = field(default_factory=dict)  # ISAF -> AFG
+    non_parties: set[str] = field(default_factory=set)  # speak of wars, never a side (UN)
     unnamed_insurgent: str | None = None  # what "rebels" are when no group is known
     lexicon: dict[str, str] = field(default_factory=dict)
     max_ngram: int = 6
@@ -309,6 +310,8 @@ def _load_actors(k: Knowledge, countries: Mapping[str, PlaceEntry]) -> None:
             k.actor_by_code[code] = ActorEntry(code, name, kind, "name", group)
             if it.get("theatre"):
                 k.home_theatre[code] = it["theatre"]
+            if it.get("party") is False:
+                k.non_parties.add(code)
             for alias in [name, *it["aliases"]]:
                 key = norm_key(alias)
                 short = len(key.replace(" ", "")) <= 3
