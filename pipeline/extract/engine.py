@@ -46,7 +46,9 @@ def P() -> dict[str, re.Pattern[str]]:
         r"|(?P<ga>regain(?:s|ed|ing)? control|" + lx["gain_active"] + r")"
         r"|(?P<ha>(?:to |in |retains? |retained |maintains? |maintained |keeps? |kept |has |have "
         r"|had )(?:full |firm |effective )?control(?:s|led|ling)?(?: (?:of|over))?"
-        r"|controls|controlled|controlling|holds|holding|still hold|" + lx["hold_adjectival"] + ")"
+        r"|controls|controlled|controlling|control|holds|holding|still hold|"
+        + lx["hold_adjectival"]
+        + ")"
         r"|(?P<ct>" + lx["contest_triggers"] + r")"
         r")\b"
     )
@@ -256,6 +258,16 @@ def _roles(ctx: Ctx, si: int, pos: int) -> syntax.Roles | None:
     """The parse's reading of the trigger at body offset ``pos`` (None without a model)."""
     a, b = ctx.sents[si]
     return syntax.sentence_roles(ctx.body[a:b], a, pos, ctx.docs)
+
+
+def _is_verb_at(ctx: Ctx, si: int, pos: int) -> bool:
+    """Is the word at body offset ``pos`` a verb in the parse? (False without a model.)"""
+    a, b = ctx.sents[si]
+    doc = ctx.docs.get(ctx.body[a:b]) or syntax.parse(ctx.body[a:b])
+    if doc is None:
+        return False
+    tok = syntax.token_at(doc, pos - a)
+    return tok is not None and tok.tag_.startswith("VB")
 
 
 def _in_span(x: ActorMention, span: tuple[int, int] | None) -> bool:
@@ -1542,6 +1554,8 @@ def _territorial(
         return
     if gname == "ga" and _PERSON_OBJECT.match(low, t1):
         return  # "captured a senior member of ...": people, not places
+    if gname == "ha" and m.group(0).lower() == "control" and not _is_verb_at(ctx, si, t0):
+        return  # "they control the city" holds; "lost control", "the control of" do not
     mentions = ctx.actors[si]
     nxt = min([s for s in trig_starts if s > t0] + [ce])
     obj_hi = nxt

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -84,7 +85,9 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "relation_before": re.compile(
             r"\b(?:" + lx["relation_words"] + r")\s+(?:the\s+)?(?:capital\s+|city\s+of\s+)?$", re.I
         ),
-        "province_after": re.compile(r"\s+(?:[Pp]rovince|[Rr]egion|[Oo]blast|[Gg]overnorate)\b"),
+        "province_after": re.compile(
+            r"\s+(?:[Pp]rovinces?|[Rr]egions?|[Oo]blasts?|[Gg]overnorates?)\b"
+        ),
         "district_after": re.compile(r"\s+[Dd]istrict\b"),
         "city_after": re.compile(r"\s+[Cc]ity\b"),
         "city_before": re.compile(
@@ -115,6 +118,8 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     return out
 
 
+_PLURAL_REGION = re.compile(r"\s(?:regions|provinces|oblasts|governorates|states)\b")
+_LIST_GAP = re.compile(r"\s*(?:,|and|,\s*and)\s*")
 # "Iran-backed militias", "U.S.-trained forces": the backer is not the one who acts
 _BACKER_TAIL = re.compile(r"(?:backed|supported|funded|trained|allied|aligned|sponsored|armed)\b")
 _ACRONYM = re.compile(r"(?:[A-Z]\.){2,}")
@@ -291,6 +296,13 @@ def complete_scan(
             pm.hint = "district"
         elif pats["city_after"].match(sent, rel_b) or city_before.search(before):
             pm.hint = "city"
+    # "the Donetsk and Luhansk regions": the plural qualifies every name of the list
+    ordered = sorted(places, key=lambda p: p.start)
+    for first, second in itertools.pairwise(ordered):
+        gap = body[first.end : second.start]
+        plural = _PLURAL_REGION.search(body, second.start, second.end + 14)
+        if plural and first.hint is None and _LIST_GAP.fullmatch(gap):
+            first.hint = "province"
 
 
 def scan_sentence(body: str, start: int, end: int) -> tuple[list[ActorMention], list[PlaceMention]]:

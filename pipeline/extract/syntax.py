@@ -276,6 +276,8 @@ def _mood(verb: Token) -> tuple[bool, str | None, bool]:
                 conditional = True
         if cur.dep_ == "xcomp" and cur.head.lemma_.lower() in lx["intent_verbs"]:
             intent = True
+        if cur.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "to" for c in cur.children):
+            intent = True  # "brought fighters in order to control the town": a purpose
         if cur.dep_ in ("xcomp", "conj", "ccomp") and cur.head is not cur:
             cur = cur.head
             continue
