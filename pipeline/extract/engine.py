@@ -1554,8 +1554,6 @@ def _territorial(
         return
     if gname == "ga" and _PERSON_OBJECT.match(low, t1):
         return  # "captured a senior member of ...": people, not places
-    if gname == "ha" and m.group(0).lower() == "control" and not _is_verb_at(ctx, si, t0):
-        return  # "they control the city" holds; "lost control", "the control of" do not
     mentions = ctx.actors[si]
     nxt = min([s for s in trig_starts if s > t0] + [ce])
     obj_hi = nxt
@@ -1843,7 +1841,14 @@ def run(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
     )
     for si in range(len(ctx.sents)):
         _remaining_in(ctx, si, remain_facts)
-        matches = found[si]
+        # a bare "control" is a trigger only as a verb ("they control the city"), never the
+        # noun of "seized control of" (whose object it would otherwise cut short)
+        matches = [
+            m
+            for m in found[si]
+            if not (m.lastgroup == "ha" and m.group(0).lower() == "control")
+            or _is_verb_at(ctx, si, m.start())
+        ]
         if not matches:
             continue
         ctx.ensure(si)
