@@ -489,6 +489,21 @@ def _resolve_actor(ctx: Ctx, am: ActorMention) -> ActorEntry | None:
     return None
 
 
+def _theatre_period_actor(ctx: Ctx, field_name: str) -> ActorEntry | None:
+    """The actor a theatre's ``field_name`` entry names for the article's day, if any."""
+    spec = ctx.theatre.get(field_name) if ctx.in_theatre else None
+    code: str | None = None
+    if isinstance(spec, str):
+        code = spec
+    elif isinstance(spec, list):
+        day = ctx.ref.isoformat()
+        for period in spec:
+            if period.get("from", "0000") <= day <= period.get("until", "9999"):
+                code = period["code"]
+                break
+    return knowledge().actor_by_code.get(code or "")
+
+
 def _theatre_insurgent(ctx: Ctx, *, unnamed: bool = True) -> ActorEntry | None:
     """The group an unnamed "rebels" means in the article's theatre and time (theatres.json),
     else, with ``unnamed``, the generic unnamed-rebels actor."""
@@ -1397,7 +1412,14 @@ def _withdrawal(
             chosen = after[0]
     if chosen is None:
         return
-    if chosen.generic == "foreign":
+    foreign = (
+        _theatre_period_actor(ctx, "foreign")
+        if chosen.generic == "foreign" and not (roles is not None and roles.backdrop)
+        else None
+    )
+    if chosen.generic == "foreign" and foreign is not None:
+        actor = foreign  # "foreign troops" in a theatre and period with one foreign coalition
+    elif chosen.generic == "foreign":
         generic = "foreign"
     else:
         r = _resolve_actor(ctx, chosen)

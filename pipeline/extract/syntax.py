@@ -46,6 +46,7 @@ class Roles:
     modal: str | None = None  # the modal auxiliary of the verb chain ("could", "would")
     intent: bool = False  # under a verb of intent or attempt ("threatened to", "plans to")
     pronoun_agent: bool = False  # the doer is "we", "I", "you": a speaker the parse cannot name
+    backdrop: bool = False  # in an "after"/"once"/"when" clause: a time frame, not the news
 
 
 @lru_cache(maxsize=1)
@@ -180,7 +181,11 @@ def roles(doc: Doc, trigger: Token, base: int) -> Roles:
     lx = lexicon()
     verb = trigger
     # a nominal trigger ("the capture of X by Y", "took control of X") works through its verb
-    if verb.dep_ in ("obj", "obl", "nmod") and verb.head.lemma_.lower() in lx["light_verbs"]:
+    if (
+        verb.tag_.startswith("NN")
+        and verb.dep_ in ("obj", "obl", "nmod")
+        and verb.head.lemma_.lower() in lx["light_verbs"]
+    ):
         verb = verb.head
     passive = _is_passive(verb)
     agent_tok: Token | None
@@ -247,6 +252,7 @@ def roles(doc: Doc, trigger: Token, base: int) -> Roles:
         modal=modal,
         intent=intent,
         pronoun_agent=agent_tok is not None and agent_tok.lower_ in lx["speaker_pronouns"],
+        backdrop=any(c.dep_ == "mark" and c.lower_ in lx["time_marks"] for c in verb.children),
         speaker=span(speaker),
         speech_lemma=speech,
     )
