@@ -122,3 +122,28 @@ def test_spellings_of_one_place_share_its_id() -> None:
     b = _events("Iraqi forces retook Fallujah on Sunday.")
     assert a and b
     assert a[0]["location"]["place_id"] == b[0]["location"]["place_id"] is not None
+
+
+def test_unnamed_foreign_troops_are_the_theatres_coalition_of_the_period() -> None:
+    events = _events("Foreign troops began to withdraw from Afghanistan on Monday.", "2013-06-18")
+    assert [(e["actor"]["code"], e["status"]) for e in events] == [("NATO", "ongoing")]
+
+
+def test_a_withdrawal_that_only_frames_a_forecast_is_no_event() -> None:
+    text = "Analysts warn the Taliban could return to power after foreign forces withdraw."
+    assert [e for e in _events(text, "2013-06-18") if e["event_type"] == "withdrawal"] == []
+
+
+def test_a_backer_named_in_a_compound_is_not_the_doer() -> None:
+    text = "Iran-backed militiamen withdrew from the embassy compound in Baghdad on Wednesday."
+    assert [e for e in _events(text) if e["actor"]["code"] in ("IRN", "USA")] == []
+
+
+def test_the_united_nations_takes_no_side() -> None:
+    text = "United Nations convoys entered the besieged town of Madaya in Syria on Monday."
+    assert [e["actor"]["code"] for e in _events(text)] == []
+
+
+def test_pro_russian_is_not_russia() -> None:
+    text = "Pro-Russian rebels seized the town of Novoazovsk in eastern Ukraine."
+    assert [e["actor"]["code"] for e in _events(text, "2014-08-28")] == ["RUS-BACKED-SEPARATISTS"]
