@@ -43,6 +43,7 @@ def P() -> dict[str, re.Pattern[str]]:
         r"|(?P<gp>" + lx["gain_passive_by"] + r")|(?P<gt>" + lx["gain_passive_to"] + r")"
         r"|(?P<ho>" + lx["handover_triggers"] + r")"
         r"|(?P<hp>" + lx["hold_passive_by"] + r")"
+        r"|(?P<gn>" + lx["gain_nominal"] + r")"
         r"|(?P<ga>regain(?:s|ed|ing)? control|" + lx["gain_active"] + r")"
         r"|(?P<ha>(?:to |in |retains? |retained |maintains? |maintained |keeps? |kept |has |have "
         r"|had )(?:full |firm |effective )?control(?:s|led|ling)?(?: (?:of|over))?"
@@ -1250,6 +1251,10 @@ def _usable_withdrawer(ctx: Ctx, x: ActorMention, a: int) -> bool:
 
 
 _DOUBT_MODALS = frozenset({"could", "might", "may"})
+_NOMINAL_AGENT = re.compile(
+    r"^[\s,]*(?:by|to|into the hands of|into|under)\s+(?:the\s+)?(?:[\w-]+\s+)?$"
+)
+_POSSESSIVE = re.compile(r"['’]s?\s")
 _PRONOUN_START = re.compile(r"\W*(?:as\s+|when\s+|after\s+|while\s+)?(?:they|it|we)\b")
 # "withdraw from Syria", "pull out of Iraq": the country named is the one left
 _FROM_BEFORE = re.compile(r"\b(?:from|out of)\s+(?:the\s+)?$")
@@ -1565,6 +1570,7 @@ def _territorial(
     cs, ce = _clause_bounds(ctx, si, t0)
     kind = {
         "ga": "gain",
+        "gn": "gain",
         "gp": "gain",
         "gt": "gain",
         "ha": "hold",
@@ -1592,7 +1598,34 @@ def _territorial(
     counter: ActorEntry | None = None
     places: list[tuple[Place, int, bool]] = []
     passive = gname in ("gp", "gt", "hp")
-    if gname == "ho":
+    if gname == "gn":
+        # "the fall of Ramadi to ISIS", "Russia's capture of Kherson", "the capture of the
+        # airport by rebels": the place follows "of", the gainer a preposition or a possessive
+        np_end = min(ce, t1 + 90)
+        places = _places_in(ctx, si, t1, np_end, territorial=True)
+        if not places:
+            return
+        first_end = _end_of(ctx, si, places[0][1])
+        gainer = [
+            x
+            for x in mentions
+            if first_end <= x.start < min(np_end, first_end + 30)
+            and _NOMINAL_AGENT.search(body[first_end : x.start])
+            and conflict_party(x) is not None
+        ]
+        poss = [
+            x
+            for x in mentions
+            if t0 - 30 <= x.end <= t0
+            and _POSSESSIVE.match(body, x.end)
+            and conflict_party(x) is not None
+        ]
+        pick = poss[-1] if poss else (gainer[0] if gainer else None)
+        if pick is None:
+            return
+        actor = conflict_party(pick)
+        places = places[:1]
+    elif gname == "ho":
         # auxiliaries ("supported by 250 American soldiers") and the source of an
         # attribution ("according to the French commander") are neither side of it
         attrib = low.find("according to", a, b)

@@ -147,3 +147,30 @@ def test_the_united_nations_takes_no_side() -> None:
 def test_pro_russian_is_not_russia() -> None:
     text = "Pro-Russian rebels seized the town of Novoazovsk in eastern Ukraine."
     assert [e["actor"]["code"] for e in _events(text, "2014-08-28")] == ["RUS-BACKED-SEPARATISTS"]
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "place"),
+    [
+        (
+            "The fall of Ramadi to Islamic State fighters shocked officials in Iraq.",
+            "ISIS",
+            "Ramadi",
+        ),
+        ("Russia's capture of Kherson in March was a blow to Ukraine.", "RUS", "Kherson"),
+        (
+            "The capture of the town of Baga by Boko Haram in Nigeria was confirmed.",
+            "BOKO-HARAM",
+            "Baga",
+        ),
+    ],
+)
+def test_a_nominal_capture_names_its_gainer(text: str, actor: str, place: str) -> None:
+    events = _events(text)
+    assert [(e["actor"]["code"], e["location"]["name"], e["change"]) for e in events] == [
+        (actor, place, "gain")
+    ]
+
+
+def test_a_fall_without_a_gainer_is_no_event() -> None:
+    assert _events("The fall of the Berlin Wall changed Europe.") == []
