@@ -101,6 +101,9 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         "settlement_of": re.compile(
             r"\b(?:the\s+)?(?:[a-z-]+\s+){0,2}(?P<word>" + lx["settlement_words"] + r")\s+of\s+"
             r"(?P<name>[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,2})"
+            # "the villages of A, B and C": the rest of the list
+            r"(?P<more>(?:,\s+(?:and\s+)?[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,2}"
+            r"|\s+and\s+[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,2}){0,6})"
         ),
         "base_after": re.compile(r"\s+(?:" + lx["base_words"] + r")\b", re.I),
         "crossing_after": re.compile(r"\s+(?:" + lx["crossing_words"] + r")\b", re.I),
@@ -118,6 +121,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     return out
 
 
+_LIST_NAME = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,2}")
 _PLURAL_REGION = re.compile(r"\s(?:regions|provinces|oblasts|governorates|states)\b")
 _LIST_GAP = re.compile(r"\s*(?:,|and|,\s*and)\s*")
 # "Iran-backed militias", "U.S.-trained forces": the backer is not the one who acts
@@ -256,17 +260,22 @@ def complete_scan(
             actors.append(ActorMention(s0, e0, None, kind, kind))
         actors.sort(key=lambda x: x.start)
     for m in pats["settlement_of"].finditer(sent):
-        s0, e0 = start + m.start("name"), start + m.end("name")
-        if any(a.start <= s0 < a.end for a in actors):
-            continue
-        kind = "district" if m.group("word") == "district" else "city"
-        # the country is the article's theatre: the engine fills it in
-        entry = PlaceEntry(name=m.group("name"), kind=kind, country=None)
-        known = next((p for p in places if p.start <= s0 < p.end), None)
-        if known is not None:
-            known.entries = [*known.entries, entry]  # last resort behind namesakes elsewhere
-            continue
-        places.append(PlaceMention(s0, e0, [entry], m.group("name"), hint=kind))
+        kind = "district" if m.group("word").startswith("district") else "city"
+        names = [(m.start("name"), m.end("name"))]
+        if m.group("more") and m.group("word").endswith("s"):
+            for nm in _LIST_NAME.finditer(sent, m.start("more"), m.end("more")):
+                names.append((nm.start(), nm.end()))
+        for n0, n1 in names:
+            s0, e0 = start + n0, start + n1
+            if any(a.start <= s0 < a.end for a in actors):
+                continue
+            # the country is the article's theatre: the engine fills it in
+            entry = PlaceEntry(name=sent[n0:n1], kind=kind, country=None)
+            known = next((p for p in places if p.start <= s0 < p.end), None)
+            if known is not None:
+                known.entries = [*known.entries, entry]  # last resort behind namesakes abroad
+                continue
+            places.append(PlaceMention(s0, e0, [entry], sent[n0:n1], hint=kind))
     places.sort(key=lambda p: p.start)
     rel_before = pats["relation_before_low"]
     city_before = pats["city_before_low"]

@@ -174,3 +174,10 @@ def test_a_nominal_capture_names_its_gainer(text: str, actor: str, place: str) -
 
 def test_a_fall_without_a_gainer_is_no_event() -> None:
     assert _events("The fall of the Berlin Wall changed Europe.") == []
+
+
+def test_each_village_of_a_list_is_its_own_event() -> None:
+    text = "Iraqi forces retook the villages of Kharab, Tal Qasr and Umm Jarad on Wednesday."
+    events = _events(text)
+    assert [e["location"]["name"] for e in events] == ["Kharab", "Tal Qasr", "Umm Jarad"]
+    assert {e["location"]["country"] for e in events} == {"IRQ"}
