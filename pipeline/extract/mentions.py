@@ -121,6 +121,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     return out
 
 
+_PROVINCE_BEFORE = re.compile(r"\b(?:region|province|oblast|governorate) of\s+(?:the\s+)?$")
 _LIST_NAME = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,2}")
 _PLURAL_REGION = re.compile(r"\s(?:regions|provinces|oblasts|governorates|states)\b")
 _LIST_GAP = re.compile(r"\s*(?:,|and|,\s*and)\s*")
@@ -305,6 +306,8 @@ def complete_scan(
             pm.hint = "district"
         elif pats["city_after"].match(sent, rel_b) or city_before.search(before):
             pm.hint = "city"
+        elif _PROVINCE_BEFORE.search(before):
+            pm.hint = "province"  # "the eastern region of Luhansk"
     # "the Donetsk and Luhansk regions": the plural qualifies every name of the list
     ordered = sorted(places, key=lambda p: p.start)
     for first, second in itertools.pairwise(ordered):
