@@ -13,7 +13,7 @@ from typing import Any
 from pipeline.extract import syntax
 from pipeline.extract.dates import DateExpr, find_dateline, find_dates, weekday_anchors
 from pipeline.extract.mentions import ActorMention, PlaceMention, complete_scan, scan_names
-from pipeline.extract.resources import ActorEntry, PlaceEntry, hoist_boundaries, knowledge, norm_key
+from pipeline.extract.resources import ActorEntry, PlaceEntry, hoist_boundaries, knowledge
 from pipeline.extract.text import (
     find_numbers,
     lower_same_length,
@@ -490,18 +490,23 @@ def _resolve_actor(ctx: Ctx, am: ActorMention) -> ActorEntry | None:
     return None
 
 
-def _theatre_period_actor(ctx: Ctx, field_name: str) -> ActorEntry | None:
-    """The actor a theatre's ``field_name`` entry names for the article's day, if any."""
-    spec = ctx.theatre.get(field_name) if ctx.in_theatre else None
-    code: str | None = None
+def _theatre_period_code(ctx: Ctx, field_name: str) -> str | None:
+    """The actor code a theatre's ``field_name`` entry (a code, or a list of {code, from,
+    until} periods) names for the article's day."""
+    spec = ctx.theatre.get(field_name)
     if isinstance(spec, str):
-        code = spec
-    elif isinstance(spec, list):
+        return spec
+    if isinstance(spec, list):
         day = ctx.ref.isoformat()
         for period in spec:
             if period.get("from", "0000") <= day <= period.get("until", "9999"):
-                code = period["code"]
-                break
+                return str(period["code"])
+    return None
+
+
+def _theatre_period_actor(ctx: Ctx, field_name: str) -> ActorEntry | None:
+    """The actor a theatre's ``field_name`` entry names for the article's day, if any."""
+    code = _theatre_period_code(ctx, field_name) if ctx.in_theatre else None
     return knowledge().actor_by_code.get(code or "")
 
 
@@ -509,16 +514,7 @@ def _theatre_insurgent(ctx: Ctx, *, unnamed: bool = True) -> ActorEntry | None:
     """The group an unnamed "rebels" means in the article's theatre and time (theatres.json),
     else, with ``unnamed``, the generic unnamed-rebels actor."""
     k = knowledge()
-    spec = ctx.theatre.get("insurgent")
-    code: str | None = None
-    if isinstance(spec, str):
-        code = spec
-    elif isinstance(spec, list):
-        day = ctx.ref.isoformat()
-        for period in spec:
-            if period.get("from", "0000") <= day <= period.get("until", "9999"):
-                code = period["code"]
-                break
+    code = _theatre_period_code(ctx, "insurgent")
     if code is None and unnamed:
         code = k.unnamed_insurgent
     return k.actor_by_code.get(code or "")
@@ -1179,14 +1175,15 @@ def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int,
 def _capital_of(iso3: str) -> PlaceEntry | None:
     """The capital city of a state, from its actors.json capitals and the gazetteer."""
     k = knowledge()
-    for entries in k.actors.values():
+    seen: set[ActorEntry] = set()
+    for key, entries in k.actors.items():
         for a in entries:
-            if a.code == iso3 and a.role == "capital":
-                for e in k.places.get(norm_key(a.name), []) + k.places.get(
-                    next((key for key, v in k.actors.items() if a in v), ""), []
-                ):
-                    if e.country == iso3 and e.kind in ("city", "district"):
-                        return e
+            if a.code != iso3 or a.role != "capital" or a in seen:
+                continue
+            seen.add(a)
+            for e in k.places.get(key, []):
+                if e.country == iso3 and e.kind in ("city", "district"):
+                    return e
     return None
 
 
@@ -1866,20 +1863,16 @@ def _remaining_in(ctx: Ctx, si: int, out: list[tuple[ActorEntry | None, int]]) -
         ta = p["troop_after"].match(ctx.body, e, min(b, e + 60))
         limit = ta.end() if ta else s
         owners = [
-            x
+            r
             for x in ctx.actors[si]
             if x.start < limit
             and (r := _resolve_actor(ctx, x)) is not None
-            and r.kind
-            in (
-                "state",
-                "coalition",
-            )
+            and r.kind in ("state", "coalition")
             and r.code != ctx.host
         ]
-        if owners and (r := _resolve_actor(ctx, owners[-1])) is not None:
-            out.append((_state_of(r), val))
-        elif not owners:
+        if owners:
+            out.append((_state_of(owners[-1]), val))
+        else:
             out.append((None, val))  # "the force would be cut to 5,200": the article's leaver
 
 
@@ -2160,6 +2153,3 @@ def _merge_t(x: Cand, y: Cand) -> Cand:
     if rank[other.claim] > rank[merged.claim]:
         merged.claim, merged.claimant = other.claim, other.claimant
     return merged
-
-
-_ = Any

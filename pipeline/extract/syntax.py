@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc, Span, Token
+    from spacy.tokens import Doc, Token
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 MODEL_DIR = DATA_DIR / "parser"
@@ -306,7 +306,3 @@ def sentence_roles(
     if tok is None:
         return None
     return roles(doc, tok, base)
-
-
-def sentences(doc: Doc) -> list[Span]:
-    return list(doc.sents)
