@@ -16,6 +16,7 @@ import pytest
 
 from pipeline.broker.clients import ensure_topics
 from pipeline.broker.local import LocalKafka, free_port_block
+from pipeline.client import FrontlineClient, StreamRecord
 from pipeline.config import PROJECT_ROOT, Settings, settings_env
 
 SHARED = PROJECT_ROOT.parent / "shared"
@@ -75,16 +76,16 @@ def make_settings(kafka_bootstrap: str, tmp_path: Path) -> Callable[..., Setting
 
 
 class WorkerProcess:
-    """A real `frontline worker` child process."""
+    """A real `frontline worker` child process (``module``: the entry point run with -m)."""
 
-    def __init__(self, settings: Settings, log_path: Path) -> None:
+    def __init__(self, settings: Settings, log_path: Path, module: str = "pipeline.cli") -> None:
         self.settings = settings
         self.log_path = log_path
         env = {**os.environ, **settings_env(settings), "PYTHONUNBUFFERED": "1"}
         self._log = log_path.open("wb")
         # stdin closed, as CI and some supervisors start processes: the worker must cope.
         self.proc = subprocess.Popen(
-            [*CLOSE_STDIN, sys.executable, "-m", "pipeline.cli", "worker", "-l", "info"],
+            [*CLOSE_STDIN, sys.executable, "-m", module, "worker", "-l", "info"],
             env=env,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -138,6 +139,40 @@ LIVE_WORKERS: list[WorkerProcess] = []
 
 def describe_workers() -> str:
     return "\n".join(w.describe() for w in LIVE_WORKERS)
+
+
+def wait_for_stream(
+    client: FrontlineClient,
+    stream: str,
+    done: Callable[[list[StreamRecord]], bool],
+    timeout: float = 60.0,
+) -> list[StreamRecord]:
+    """Read ``stream`` from the beginning until ``done`` holds (or fail, saying why)."""
+    deadline = time.monotonic() + timeout
+    records: list[StreamRecord] = []
+    while time.monotonic() < deadline:
+        records = list(client.stream(stream, from_beginning=True))
+        if done(records):
+            return records
+        time.sleep(0.5)
+    raise AssertionError(
+        f"{stream}: not done in {timeout}s; {len(records)} records\n{describe_workers()}"
+    )
+
+
+def run_python(code: str, *args: str, stdin: str = "", env: dict[str, str] | None = None) -> str:
+    """Run ``code`` in a fresh interpreter at the project root; its standard output."""
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=PROJECT_ROOT,
+        check=True,
+        timeout=300,
+    )
+    return out.stdout
 
 
 @pytest.fixture

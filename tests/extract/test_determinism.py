@@ -5,15 +5,10 @@ id, and the audit compares them)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from pipeline.extract import extract
 from schemas import Article
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import run_python
 
 # Names with namesakes in several theatres (Tripoli in Libya and Lebanon), a parse-dependent
 # doer, troops that stay: every path where iteration order or a cache could leak in.
@@ -37,18 +32,8 @@ _SCRIPT = (
 
 
 def _in_process(bodies: list[str], seed: str) -> list[list[dict[str, object]]]:
-    env = {**os.environ, "PYTHONHASHSEED": seed}
-    out = subprocess.run(
-        [sys.executable, "-c", _SCRIPT],
-        input=json.dumps(bodies),
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=True,
-        timeout=240,
-    )
-    result: list[list[dict[str, object]]] = json.loads(out.stdout)
+    out = run_python(_SCRIPT, stdin=json.dumps(bodies), env={"PYTHONHASHSEED": seed})
+    result: list[list[dict[str, object]]] = json.loads(out)
     return result
 
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "pipeline" / "data"
+from pipeline.config import PROJECT_ROOT
+from tests.conftest import run_python
+
+DATA = PROJECT_ROOT / "pipeline" / "data"
 
 _SCRIPT = """
 import json, sys
@@ -74,18 +73,10 @@ def test_a_theatre_made_of_data_alone_yields_its_events(tmp_path: Path) -> None:
         "Fighters of the Toy Liberation Front seized Camp Esperanza in Bolivia on Monday, "
         "and Bolivian forces later recaptured the town of Villa Tunari."
     )
-    env = {**os.environ, "FRONTLINE_CACHE_DIR": str(tmp_path / "cache")}
-    out = subprocess.run(
-        [sys.executable, "-c", _SCRIPT, str(data)],
-        input=body,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        check=True,
-        timeout=300,
+    out = run_python(
+        _SCRIPT, str(data), stdin=body, env={"FRONTLINE_CACHE_DIR": str(tmp_path / "cache")}
     )
-    events = json.loads(out.stdout)
+    events = json.loads(out)
     got = {
         (e["actor"]["code"], e["location"]["name"], e["location"]["kind"], e["change"])
         for e in events

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,26 +12,11 @@ from pipeline.client import FrontlineClient, StreamRecord
 from pipeline.config import Settings
 from pipeline.inputs import iter_path
 from tests.conftest import SHARED, WorkerProcess
+from tests.conftest import wait_for_stream as wait_for
 
 pytestmark = pytest.mark.integration
 
 SEEDS = SHARED / "data" / "seeds" / "seeds.articles.jsonl"
-
-
-def wait_for(
-    client: FrontlineClient,
-    stream: str,
-    done: Callable[[list[StreamRecord]], bool],
-    timeout: float = 60.0,
-) -> list[StreamRecord]:
-    deadline = time.monotonic() + timeout
-    records: list[StreamRecord] = []
-    while time.monotonic() < deadline:
-        records = list(client.stream(stream, from_beginning=True))
-        if done(records):
-            return records
-        time.sleep(0.5)
-    raise AssertionError(f"{stream}: condition not met in {timeout}s; got {len(records)} records")
 
 
 def ledger_ids(records: list[StreamRecord]) -> set[str]:

@@ -6,9 +6,6 @@ extraction engine raises on articles carrying a marker.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,8 +16,9 @@ import pytest
 from pipeline.broker.clients import ensure_topics
 from pipeline.cli.audit_cmd import run_audit
 from pipeline.client import FrontlineClient, StreamRecord
-from pipeline.config import PROJECT_ROOT, Settings, settings_env
-from tests.conftest import CLOSE_STDIN, LIVE_WORKERS, WorkerProcess, describe_workers
+from pipeline.config import Settings
+from tests.conftest import LIVE_WORKERS, WorkerProcess, describe_workers
+from tests.conftest import wait_for_stream as wait_for
 from tests.pipeline.poisoned_extractor_worker import POISON
 
 pytestmark = pytest.mark.integration
@@ -28,29 +26,12 @@ pytestmark = pytest.mark.integration
 LAUNCHER = "tests.pipeline.poisoned_extractor_worker"
 
 
-class PoisonedWorker(WorkerProcess):
-    """A real `frontline worker` child process, started through the launcher."""
-
-    def __init__(self, settings: Settings, log_path: Path) -> None:
-        self.settings = settings
-        self.log_path = log_path
-        env = {**os.environ, **settings_env(settings), "PYTHONUNBUFFERED": "1"}
-        self._log = log_path.open("wb")
-        self.proc = subprocess.Popen(
-            [*CLOSE_STDIN, sys.executable, "-m", LAUNCHER, "worker", "-l", "info"],
-            env=env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            cwd=PROJECT_ROOT,
-        )
-
-
 @pytest.fixture
-def worker(make_settings: Callable[..., Settings], tmp_path: Path) -> Iterator[PoisonedWorker]:
+def worker(make_settings: Callable[..., Settings], tmp_path: Path) -> Iterator[WorkerProcess]:
     # One partition: the three articles are read in the order they were published.
     settings = make_settings(topic_partitions=1)
     ensure_topics(settings)
-    w = PoisonedWorker(settings, tmp_path / "poisoned-worker.log")
+    w = WorkerProcess(settings, tmp_path / "poisoned-worker.log", module=LAUNCHER)
     LIVE_WORKERS.append(w)
     try:
         w.wait_ready()
@@ -60,26 +41,8 @@ def worker(make_settings: Callable[..., Settings], tmp_path: Path) -> Iterator[P
         LIVE_WORKERS.remove(w)
 
 
-def wait_for(
-    client: FrontlineClient,
-    stream: str,
-    done: Callable[[list[StreamRecord]], bool],
-    timeout: float = 60.0,
-) -> list[StreamRecord]:
-    deadline = time.monotonic() + timeout
-    records: list[StreamRecord] = []
-    while time.monotonic() < deadline:
-        records = list(client.stream(stream, from_beginning=True))
-        if done(records):
-            return records
-        time.sleep(0.5)
-    raise AssertionError(
-        f"{stream}: not done in {timeout}s; {len(records)} records\n{describe_workers()}"
-    )
-
-
 def test_an_extractor_crash_is_dead_lettered_and_the_worker_goes_on(
-    worker: PoisonedWorker,
+    worker: WorkerProcess,
 ) -> None:
     client = FrontlineClient(worker.settings)
     bodies = {
