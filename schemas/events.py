@@ -24,6 +24,13 @@ class ControlChange(StrEnum):
     HANDOVER = "handover"
 
 
+class PlaceScope(StrEnum):
+    """Whether a control statement is about its whole place or only part of it."""
+
+    WHOLE = "whole"  # "the Taliban took Helmand", "Russia controls Crimea"
+    PART = "part"  # "large parts of Helmand", "several towns in Ukraine"
+
+
 class _EventBase(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -58,6 +65,8 @@ class TerritorialControlEvent(_EventBase):
     counter_actor: Actor | None = None
     territory_share_percent: Annotated[float, Field(ge=0, le=100)] | None = None
     place_count: Annotated[int, Field(ge=0)] | None = None
+    # Set by the extractor when it knows; unset, the control table reads the evidence.
+    place_scope: PlaceScope | None = None
 
 
 Event = Annotated[WithdrawalEvent | TerritorialControlEvent, Field(discriminator="event_type")]

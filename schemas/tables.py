@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.common import Actor, ClaimStatus, Place
+from schemas.common import Actor, ClaimStatus, DateBasis, Place
 from schemas.events import ControlChange, WithdrawalStatus
 
 # Bounds. A row never holds more than this many items in the corresponding list.
@@ -24,10 +24,18 @@ MAX_HAPPENING_IDS = 200  # recent happening ids remembered per row (distinct-eve
 MAX_CONTROL_OBSERVATIONS = 100  # events kept per place to re-fold state in event-time order
 MAX_CONTROL_HISTORY = 50  # transitions kept per place ("as of any day")
 MAX_CLAIM_HISTORY = 50  # share-of-territory claims kept per actor
-MAX_COUNTRIES = 20  # countries listed per withdrawal row
 MAX_HAPPENINGS_PER_KEY = 100  # happenings kept per dedup fingerprint key
 MAX_DAY_IDS = 256  # event / happening ids remembered per group and day of activity
 MAX_EVIDENCE_CHARS = 600  # evidence text is truncated to this length in rows
+
+PART_SUFFIX = "~part"  # control row key of reports about part of a country or province
+UNKNOWN_COUNTRY = "XXX"  # withdrawal key's country when the event names no place
+
+
+def withdrawal_key(actor_code: str, country: str | None) -> str:
+    """Key of a withdrawals row: `USA:AFG` (actor code, ISO3 of the country left)."""
+    return f"{actor_code}:{country or UNKNOWN_COUNTRY}"
+
 
 # Idempotency bookkeeping of the reducers (up to 200-256 ids per row): kept in the worker's
 # tables, left out of the rows the `tables.*` topics carry, which no reader needs them in.
@@ -73,14 +81,20 @@ class SourceTally(_Row):
 
 class SlotRef(_Row):
     """Event-time ordering key of the event a value came from: (event_date, rank, event_id).
-    `rank` is the claim strength (and status rank where relevant) used as a tiebreaker."""
+    `rank` is the claim strength (and status rank where relevant) used as a tiebreaker.
+    `ingestion`: the event is dated only by its ingestion time, so any dated report wins."""
 
     event_date: date
     rank: int
     event_id: str
+    ingestion: bool = False
 
     def key(self) -> tuple[date, int, str]:
         return (self.event_date, self.rank, self.event_id)
+
+    def order(self) -> tuple[bool, date, int, str]:
+        """Precedence of a slot value: dated reports before ingestion-dated ones, then key."""
+        return (not self.ingestion, self.event_date, self.rank, self.event_id)
 
 
 class EvidenceRef(_Row):
@@ -91,6 +105,12 @@ class EvidenceRef(_Row):
     event_date: date
     claim_status: ClaimStatus
     text: str
+    # `ingestion`: the article had no date, so event_date is only when it was ingested.
+    date_basis: DateBasis = DateBasis.PUBLISHED_AT
+
+
+def is_ingestion(basis: DateBasis | str | None) -> bool:
+    return basis == DateBasis.INGESTION
 
 
 # --------------------------------------------------------------------------- control
@@ -120,6 +140,7 @@ class ControlObservation(_Row):
     evidence_text: str = ""
     # The actor holds or took only part of the place ("two of six districts").
     partial: bool = False
+    date_basis: DateBasis = DateBasis.PUBLISHED_AT
 
     def key(self) -> tuple[date, int, str]:
         return (self.event_date, self.strength, self.event_id)
@@ -150,6 +171,7 @@ class ControlState(_Row):
     # The contender holds part of the place; it stays the contender until someone else
     # takes the whole place or the contender itself does.
     partial_holder: bool = False
+    date_basis: DateBasis = DateBasis.PUBLISHED_AT  # of the determining event
 
 
 class ControlTransition(_Row):
@@ -163,23 +185,30 @@ class ControlTransition(_Row):
     contender: str | None = None  # actor code
     change: ControlChange
     claim_status: ClaimStatus
+    date_basis: DateBasis = DateBasis.PUBLISHED_AT
 
     def key(self) -> tuple[date, int, str]:
         return (self.event_date, self.strength, self.event_id)
 
 
 class ControlRow(_Row):
-    """Table `control`, key = Place.key."""
+    """Table `control`, key = Place.key; for statements about part of a country or
+    province ("large parts of Helmand", "several towns in Ukraine"), the unit's key plus
+    PART_SUFFIX, a region-level row apart from the unit's own."""
 
     table: Literal["control"] = "control"
     place_key: str
     place: Place
     country: str | None = None
     adm1: str | None = None
+    # Key of the country or province this row reports parts of; None for a whole place.
+    part_of: str | None = None
     status: ControlStatus
     controller: Actor | None = None
     contender: Actor | None = None
     claim_status: ClaimStatus
+    # Of the event the state rests on; `ingestion`: dated only by when it was ingested.
+    date_basis: DateBasis = DateBasis.PUBLISHED_AT
     since: date
     first_event_date: date
     last_event_date: date
@@ -200,13 +229,17 @@ class ControlRow(_Row):
 
 
 class WithdrawalRow(_Row):
-    """Table `withdrawals`, key = actor code."""
+    """Table `withdrawals`, key = `withdrawal_key(actor code, country left)`: the United
+    States leaving Afghanistan and leaving Iraq are two rows."""
 
     table: Literal["withdrawals"] = "withdrawals"
+    key: str
     actor_code: str
     actor: Actor
+    country: str  # ISO3 of the country left (location.country), UNKNOWN_COUNTRY if none
     status: WithdrawalStatus
     status_date: date
+    date_basis: DateBasis = DateBasis.PUBLISHED_AT  # of the status's event
     troops: int | None = None  # troops withdrawn / to withdraw, latest report with a value
     remaining_troops: int | None = None
     percent_complete: float | None = None
@@ -214,7 +247,8 @@ class WithdrawalRow(_Row):
     deadline_precision: str | None = None
     first_event_date: date
     last_event_date: date
-    countries: list[str] = Field(default_factory=list)  # where from (location.country)
+    # Where from: [country], kept for readers of the rows keyed by actor alone.
+    countries: list[str] = Field(default_factory=list)
     reports: int = 0
     events: int = 0
     sources: SourceTally = Field(default_factory=SourceTally)
@@ -238,9 +272,14 @@ class ShareClaim(_Row):
     country: str | None = None
     source: str | None = None
     evidence_text: str = ""
+    date_basis: DateBasis = DateBasis.PUBLISHED_AT
 
     def key(self) -> tuple[date, int, str]:
         return (self.event_date, self.strength, self.event_id)
+
+    def order(self) -> tuple[bool, date, int, str]:
+        """Precedence: dated claims before ingestion-dated ones, then event time."""
+        return (not is_ingestion(self.date_basis), *self.key())
 
 
 class ClaimRow(_Row):
@@ -253,6 +292,7 @@ class ClaimRow(_Row):
     event_date: date
     claimant: Actor | None = None
     claim_status: ClaimStatus
+    date_basis: DateBasis = DateBasis.PUBLISHED_AT  # of the latest claim
     country: str | None = None
     latest: ShareClaim
     history: list[ShareClaim] = Field(default_factory=list)  # by event time, capped

@@ -3,7 +3,8 @@
 Fed by territorial-control events carrying `territory_share_percent` ("the Taliban control
 85% of the territory"). The row shows the latest claim by event time (event_date, claim
 strength, event_id) and a bounded history sorted by event time (the most recent
-MAX_CLAIM_HISTORY are kept).
+MAX_CLAIM_HISTORY are kept). A claim dated only by its article's ingestion time is kept in
+the history and counted, but is the latest only while no dated claim exists.
 """
 
 from __future__ import annotations
@@ -75,10 +76,11 @@ def apply(
         country=event.location.country if event.location is not None else None,
         source=event.source,
         evidence_text=clip(event.evidence.text),
+        date_basis=event.date_basis,
     )
     history = sorted([*(row.history if row is not None else []), claim], key=ShareClaim.key)
     history = history[-MAX_CLAIM_HISTORY:]
-    latest = claim if row is None or claim.key() > row.latest.key() else row.latest
+    latest = claim if row is None or claim.order() > row.latest.order() else row.latest
     actor = event.actor if latest is claim else row.actor if row is not None else event.actor
 
     happening_ids, events = count_happening(
@@ -92,6 +94,7 @@ def apply(
         event_date=latest.event_date,
         claimant=latest.claimant,
         claim_status=latest.claim_status,
+        date_basis=latest.date_basis,
         country=latest.country,
         latest=latest,
         history=history,

@@ -9,6 +9,15 @@ Semantics, applied to the place's events sorted by (event_date, claim strength, 
 - contest, confirmed or reported -> `contested` (the controller stays; the actor becomes the
   contender); a claimed/disputed contest of a controlled place is only a pending claim.
 
+A country's or province's controller comes only from a statement about the whole unit: a
+statement about part of it ("large parts of Helmand", "several towns in Ukraine", "Syrian
+towns", a country the sentence does not even name) goes to a region-level row of its own,
+keyed `<unit key>~part` (`part_statement`), never to the unit's row.
+
+An event dated only by its article's ingestion time (`date_basis` `ingestion`) counts as a
+report, but never replaces a state that rests on a dated report; it can set the state of a
+place nothing dated is known about, and the row says so (`date_basis`).
+
 Because the state is re-folded from the retained observations on every event, the final row
 does not depend on arrival order: an old article arriving late does not overwrite newer
 knowledge. Observations beyond MAX_CONTROL_OBSERVATIONS are folded into `base`; an event older
@@ -17,6 +26,7 @@ than `base` is counted (reports, sources) but cannot change the state (`stale_re
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -32,12 +42,13 @@ from pipeline.tables._common import (
     remember,
 )
 from pipeline.tables.dedup import fallback_happening_id
-from schemas.common import Actor, ClaimStatus, PlaceKind
-from schemas.events import ControlChange, TerritorialControlEvent
+from schemas.common import Actor, ClaimStatus, DateBasis, Place, PlaceKind
+from schemas.events import ControlChange, PlaceScope, TerritorialControlEvent
 from schemas.tables import (
     MAX_CONTROL_HISTORY,
     MAX_CONTROL_OBSERVATIONS,
     MAX_EVENT_IDS,
+    PART_SUFFIX,
     ControlClaim,
     ControlObservation,
     ControlRow,
@@ -59,11 +70,76 @@ def accepts(event: AnyEvent) -> bool:
     )
 
 
+# Units whose controller needs a statement about the whole unit.
+_UNITS = frozenset({PlaceKind.COUNTRY, PlaceKind.PROVINCE})
+_DIRECTIONS = (
+    r"(?:north|south|east|west|central|northern|southern|eastern|western"
+    r"|north-?eastern|north-?western|south-?eastern|south-?western)"
+)
+# Wordings of "part of the unit". They are searched in the whole sentence: a sentence that
+# speaks of towns or parts of somewhere is not a statement about a whole country or province.
+_PART_CUES = re.compile(
+    r"(?i:\b(?:parts?|much|most|swaths?|swathes|areas?|towns?|villages?|districts|regions"
+    r"|territory|territories|pockets?|portions?|half|outskirts|sections?|stretches|chunks?"
+    r"|corners?|settlements?|positions|outposts|bases|provinces|cities)"
+    r"\s+(?:of|in|across|throughout|around|near|inside|within|along)\b"
+    r"|\b(?:several|many|some|numerous|dozens|scores|hundreds|a\s+number|a\s+string"
+    r"|a\s+series|a\s+handful|a\s+few|two|three|four|five|six|seven|eight|nine|ten|\d+)"
+    r"\s+(?:[\w-]+\s+){0,2}?(?:towns|villages|districts|cities|areas|positions|settlements"
+    r"|outposts|bases|checkpoints|regions|provinces)\b)"
+    r"|\b[A-Z][a-z]+(?:an|ian|ese|i|ish)\s+(?:towns?|villages?|cities|districts?|areas?"
+    r"|territory|territories|soil|positions|border)\b"
+    rf"|\b(?i:{_DIRECTIONS})\s+(?=[A-Z])"
+    rf"|(?i:\bthe\s+{_DIRECTIONS}\s+of\b)"
+)
+
+
+def part_statement(event: TerritorialControlEvent) -> bool:
+    """Whether a country- or province-level event speaks of only part of that unit.
+
+    The event's `place_scope`, when the extractor sets it, decides. Otherwise the evidence
+    decides: a wording of "part of" anywhere in the sentence, or, for a country, a sentence
+    that does not name the country at all ("people fled Mariupol" is no statement about
+    Ukraine). Events counting places ("two of six districts") keep their own partial
+    handling in the unit's row."""
+    place = event.location
+    if place is None or place.kind not in _UNITS:
+        return False
+    if event.place_scope is not None:
+        return event.place_scope == PlaceScope.PART
+    if event.place_count is not None:
+        return False
+    name = re.compile(rf"\b{re.escape(place.name)}\b", re.IGNORECASE)
+    # The place's own name is no cue ("South Sudan", "North Waziristan").
+    text = name.sub("Placename", event.evidence.text)
+    if _PART_CUES.search(text):
+        return True
+    return place.kind == PlaceKind.COUNTRY and "Placename" not in text
+
+
+def part_place(unit: Place) -> Place:
+    """The region-level place of statements about part of `unit`."""
+    return Place(
+        name=f"Parts of {unit.name}",
+        kind=PlaceKind.REGION,
+        country=unit.country,
+        adm1=unit.adm1,
+        lat=unit.lat,
+        lon=unit.lon,
+    )
+
+
 def table_key(event: AnyEvent) -> str:
     if not accepts(event):
         raise NotApplicableError(f"event {event.event_id} does not feed table control")
-    assert event.location is not None
+    assert isinstance(event, TerritorialControlEvent) and event.location is not None
+    if part_statement(event):
+        return event.location.key + PART_SUFFIX
     return event.location.key
+
+
+def _is_ingestion(basis: DateBasis) -> bool:
+    return basis == DateBasis.INGESTION
 
 
 def _observation(
@@ -85,6 +161,7 @@ def _observation(
         evidence_text=clip(event.evidence.text),
         partial=event.place_count is not None
         and event.change in (ControlChange.HOLD, ControlChange.GAIN),
+        date_basis=event.date_basis,
     )
 
 
@@ -116,6 +193,7 @@ class _Fold:
     determining_event_id: str
     pending: ControlClaim | ControlObservation | None = None
     partial_holder: bool = False
+    date_basis: DateBasis = DateBasis.PUBLISHED_AT
 
     @classmethod
     def of(cls, state: ControlState) -> _Fold:
@@ -129,6 +207,7 @@ class _Fold:
             state.determining_event_id,
             state.pending_claim,
             state.partial_holder,
+            state.date_basis,
         )
 
     def signature(self) -> tuple[ControlStatus, str | None, str | None]:
@@ -156,6 +235,7 @@ class _Fold:
             determining_event_id=self.determining_event_id,
             pending_claim=pending,
             partial_holder=self.partial_holder,
+            date_basis=self.date_basis,
         )
 
 
@@ -164,6 +244,11 @@ def _step(state: _Fold | None, obs: ControlObservation) -> _Fold:
     state is the fold's own and is changed in place."""
     weak = obs.claim_status in WEAK_CLAIMS
     as_of = (obs.event_date, obs.strength, obs.event_id)
+    if state is not None and _is_ingestion(obs.date_basis) and not _is_ingestion(state.date_basis):
+        # Its date is only when the article was read: it cannot say what came after a
+        # dated report. Counted as a report, the state unchanged.
+        state.as_of = as_of
+        return state
     if weak and state is not None and state.status == _CONTROLLED:
         state.as_of = as_of
         if obs.change != _CONTEST and _code(state.controller) == obs.actor.code:
@@ -189,6 +274,7 @@ def _step(state: _Fold | None, obs: ControlObservation) -> _Fold:
             obs.event_id,
             None,
             True,
+            obs.date_basis,
         )
 
     controller: Actor | None
@@ -231,6 +317,7 @@ def _step(state: _Fold | None, obs: ControlObservation) -> _Fold:
         obs.event_id,
         None,
         partial_holder,
+        obs.date_basis,
     )
 
 
@@ -254,6 +341,7 @@ def _fold(
                     contender=after[2],
                     change=obs.change,
                     claim_status=obs.claim_status,
+                    date_basis=obs.date_basis,
                 )
             )
     return (state.state() if state is not None else None), transitions
@@ -275,7 +363,8 @@ def apply(
     if not accepts(event):
         raise NotApplicableError(f"event {event.event_id} does not feed table control")
     assert isinstance(event, TerritorialControlEvent) and event.location is not None
-    key = event.location.key
+    key = table_key(event)
+    part_of = event.location.key if key.endswith(PART_SUFFIX) else None
     if row is not None and row.place_key != key:
         raise ValueError(f"row key {row.place_key!r} does not match the event's {key!r}")
     if row is not None and (
@@ -322,13 +411,15 @@ def apply(
             event_date=determining.event_date,
             claim_status=determining.claim_status,
             text=determining.evidence_text,
+            date_basis=determining.date_basis,
         )
     else:
         assert row is not None
         evidence = row.evidence
 
     latest_obs = max(observations, key=ControlObservation.key) if observations else obs
-    place = event.location if row is None or obs.key() >= latest_obs.key() else row.place
+    located = part_place(event.location) if part_of is not None else event.location
+    place = located if row is None or obs.key() >= latest_obs.key() else row.place
     first = min(day, row.first_event_date) if row is not None else day
     last = max(day, row.last_event_date) if row is not None else day
     happening_ids, events = count_happening(
@@ -340,10 +431,12 @@ def apply(
         place=place,
         country=place.country,
         adm1=place.adm1,
+        part_of=part_of,
         status=state.status,
         controller=state.controller,
         contender=state.contender,
         claim_status=state.claim_status,
+        date_basis=state.date_basis,
         since=state.since,
         first_event_date=first,
         last_event_date=last,

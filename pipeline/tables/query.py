@@ -127,7 +127,9 @@ def row_key(row: Row) -> str:
     """The table key of a row (also the pagination order)."""
     if isinstance(row, ControlRow):
         return row.place_key
-    if isinstance(row, WithdrawalRow | ClaimRow):
+    if isinstance(row, WithdrawalRow):
+        return row.key
+    if isinstance(row, ClaimRow):
         return row.actor_code
     return f"{row.spec}|{row.group}|{row.window_start.isoformat()}"
 
@@ -145,7 +147,7 @@ def _facets(row: Row) -> _Facets:
         )
     if isinstance(row, WithdrawalRow):
         return _Facets(
-            countries=frozenset(row.countries),
+            countries=frozenset({row.country}),
             provinces=frozenset(),
             actors=frozenset({row.actor_code}),
             status=row.status.value,

@@ -24,6 +24,11 @@ NIJRAB = Place(name="Nijrab", kind=PlaceKind.DISTRICT, country="AFG", adm1="AF02
 KAPISA = Place(name="Kapisa", kind=PlaceKind.PROVINCE, country="AFG", adm1="AF02")
 VAGUE = Place(name="Provinces neighbouring Kabul", kind=PlaceKind.REGION, country="AFG")
 AFGHANISTAN = Place(name="Afghanistan", kind=PlaceKind.COUNTRY, country="AFG")
+IRAQ = Place(name="Iraq", kind=PlaceKind.COUNTRY, country="IRQ", place_id="iso3166:IRQ")
+SYRIA = Place(name="Syria", kind=PlaceKind.COUNTRY, country="SYR", place_id="iso3166:SYR")
+UKRAINE = Place(name="Ukraine", kind=PlaceKind.COUNTRY, country="UKR", place_id="iso3166:UKR")
+HELMAND = Place(name="Hilmand", kind=PlaceKind.PROVINCE, country="AFG", adm1="AF30")
+BAGRAM = Place(name="Bagram", kind=PlaceKind.BASE, country="AFG", adm1="AF03")
 
 
 def _date(value: date | str | None) -> date | None:
@@ -40,6 +45,11 @@ class Factory:
     KAPISA = KAPISA
     VAGUE = VAGUE
     AFGHANISTAN = AFGHANISTAN
+    IRAQ = IRAQ
+    SYRIA = SYRIA
+    UKRAINE = UKRAINE
+    HELMAND = HELMAND
+    BAGRAM = BAGRAM
 
     def control(
         self,
@@ -84,6 +94,7 @@ class Factory:
         claim: ClaimStatus | str = ClaimStatus.REPORTED,
         source: str | None = "AFP",
         published_at: str | None = None,
+        text: str | None = None,
         **extra: Any,
     ) -> WithdrawalEvent:
         return WithdrawalEvent(
@@ -96,7 +107,7 @@ class Factory:
             location=place,
             claim_status=ClaimStatus(claim),
             status=WithdrawalStatus(status),
-            evidence=Evidence(text=f"evidence of {event_id}", start=0, end=10),
+            evidence=Evidence(text=text or f"evidence of {event_id}", start=0, end=10),
             **extra,
         )
 

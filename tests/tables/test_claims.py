@@ -81,3 +81,17 @@ def test_history_bounded_keeps_latest(make):
     assert row.history[0].event_id == f"s{n - MAX_CLAIM_HISTORY:03d}"
     assert row.reports == n
     assert ClaimRow.model_validate_json(row.model_dump_json()) == row
+
+
+def test_an_ingestion_dated_claim_is_not_the_latest_over_a_dated_one(make):
+    dated = make.control("c1", "2021-07-20", share=85.0, place=make.AFGHANISTAN)
+    undated = make.control(
+        "c2", "2026-12-02", share=40.0, place=make.AFGHANISTAN, date_basis="ingestion"
+    )
+    for order in ((dated, undated), (undated, dated)):
+        row = None
+        for ev in order:
+            row = claims.apply(row, ev)
+        assert row.territory_share_percent == 85.0
+        assert row.date_basis.value == "published_at"
+        assert len(row.history) == 2 and row.reports == 2

@@ -8,7 +8,7 @@ from functools import reduce
 import pytest
 
 from pipeline.tables import NotApplicableError, UndatedEventError, control
-from schemas.common import Place, PlaceKind
+from schemas.common import Actor, ActorKind, Place, PlaceKind
 from schemas.tables import (
     MAX_CONTROL_HISTORY,
     MAX_CONTROL_OBSERVATIONS,
@@ -397,3 +397,138 @@ def test_a_partial_hold_makes_a_contender_not_a_controller(make):
     )
     row = control.apply(row, taken)
     assert row.controller.code == "TALIBAN" and row.contender is None
+
+
+# ---------------------------------------------------------------- theatres beyond one war
+
+ISIS = Actor(name="Islamic State", code="ISIS", kind=ActorKind.ARMED_GROUP)
+RUS = Actor(name="Russia", code="RUS", kind=ActorKind.STATE)
+SYR_FORCES = Actor(name="Syrian army", code="SYR-FORCES", kind=ActorKind.STATE_FORCES)
+
+
+def rows_by_key(events):
+    rows: dict[str, ControlRow] = {}
+    for ev in events:
+        key = control.table_key(ev)
+        rows[key] = control.apply(rows.get(key), ev)
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("actor", "place", "text"),
+    [
+        # The cases a multi-war reading produced: none is about the whole country.
+        ("ISIS", "SYRIA", "ISIS fighters were forced to withdraw from Syrian towns near Raqqa."),
+        ("RUS", "UKRAINE", "Thousands of people fled Mariupol as Russian shelling went on."),
+        ("ISIS", "IRAQ", "The government vowed to retake the city that ISIS has held since June."),
+        # Gains of large parts or several towns.
+        ("ISIS", "IRAQ", "Islamic State fighters seized large parts of Iraq in 2014."),
+        ("RUS", "UKRAINE", "Russian forces captured several towns in Ukraine on Tuesday."),
+        ("RUS", "UKRAINE", "Russian troops advanced in eastern Ukraine and took two villages."),
+        ("ISIS", "SYRIA", "The group now holds much of Syria's eastern desert."),
+    ],
+)
+def test_a_partial_statement_never_makes_a_country_controller(make, actor, place, text):
+    who = {"ISIS": ISIS, "RUS": RUS}[actor]
+    unit = getattr(make, place)
+    ev = make.control("p1", "2022-03-10", change="gain", actor=who, place=unit, text=text)
+    assert control.part_statement(ev)
+    rows = rows_by_key([ev])
+    assert unit.key not in rows  # the country itself gets no row, no controller
+    (key,) = rows
+    row = rows[key]
+    assert key == unit.key + "~part"
+    assert row.part_of == unit.key
+    assert row.place.kind is PlaceKind.REGION and row.place.name == f"Parts of {unit.name}"
+    assert row.country == unit.country
+    assert row.evidence.text == text  # the row names the sentence it rests on
+
+
+def test_a_statement_about_the_whole_country_sets_its_controller(make):
+    text = "The Taliban took control of Afghanistan on Sunday as the president fled."
+    ev = make.control("w1", "2021-08-15", place=make.AFGHANISTAN, text=text)
+    assert not control.part_statement(ev)
+    row = fold([ev])
+    assert row.place_key == make.AFGHANISTAN.key and row.part_of is None
+    assert row.controller.code == "TALIBAN" and row.status is ControlStatus.CONTROLLED
+    assert row.evidence.event_id == "w1" and row.evidence.text == text
+
+
+def test_large_parts_of_a_province_are_a_region_level_report(make):
+    whole = make.control(
+        "h1",
+        "2021-08-13",
+        place=make.HELMAND,
+        actor=make.AFG_FORCES,
+        change="hold",
+        text="Afghan forces still hold Helmand province, officials said.",
+    )
+    part = make.control(
+        "h2",
+        "2021-08-14",
+        place=make.HELMAND,
+        text="The Taliban seized large parts of Helmand province.",
+    )
+    rows = rows_by_key([whole, part])
+    assert rows["AF30"].controller.code == "AFG-FORCES"  # unchanged by the partial gain
+    assert rows["AF30"].reports == 1
+    parts = rows["AF30~part"]
+    assert parts.controller.code == "TALIBAN" and parts.adm1 == "AF30"
+    assert parts.part_of == "AF30"
+
+
+def test_the_extractors_place_scope_decides_when_set(make):
+    loose = make.control(
+        "s1",
+        "2022-03-10",
+        place=make.UKRAINE,
+        actor=RUS,
+        text="Russian forces captured several towns in Ukraine.",
+        place_scope="whole",
+    )
+    assert not control.part_statement(loose)
+    strict = make.control(
+        "s2",
+        "2021-08-15",
+        place=make.AFGHANISTAN,
+        text="The Taliban took Afghanistan.",
+        place_scope="part",
+    )
+    assert control.part_statement(strict)
+
+
+def test_an_ingestion_dated_event_never_overrides_a_dated_state(make):
+    """An undated article read on 2026-12-02 is 'dated' that day: it must not become the
+    latest state over a dated report, in either arrival order; it still counts."""
+    kirkuk = Place(name="Kirkuk", kind=PlaceKind.CITY, country="IRQ", place_id="geonames:94787")
+    dated = make.control(
+        "d1",
+        "2017-10-16",
+        actor=Actor(name="Iraqi forces", code="IRQ-FORCES", kind=ActorKind.STATE_FORCES),
+        place=kirkuk,
+        text="Iraqi forces took Kirkuk from the Kurds on Monday.",
+    )
+    undated = make.control(
+        "u1",
+        "2026-12-02",
+        actor=ISIS,
+        place=kirkuk,
+        date_basis="ingestion",
+        text="Kirkuk is controlled by Islamic State militants.",
+    )
+    for order in ([dated, undated], [undated, dated]):
+        row = fold(order)
+        assert row.controller.code == "IRQ-FORCES"
+        assert row.since == date(2017, 10, 16)
+        assert row.date_basis.value == "published_at"
+        assert row.evidence.event_id == "d1"
+        assert row.reports == 2 and row.last_event_date == date(2026, 12, 2)
+        assert [t.controller for t in row.history] == ["IRQ-FORCES"]
+    alone = fold([undated])
+    assert alone.controller.code == "ISIS"
+    assert alone.date_basis.value == "ingestion"
+    assert alone.evidence.date_basis.value == "ingestion"
+    assert alone.history[-1].date_basis.value == "ingestion"
+    # A later dated report replaces an ingestion-dated state.
+    later = make.control("d2", "2026-12-03", actor=SYR_FORCES, place=kirkuk, change="gain")
+    assert fold([undated, later]).controller.code == "SYR-FORCES"

@@ -33,7 +33,7 @@ def events(make):
             deadline_precision="month",
             source="Le Monde",
         ),
-        make.withdrawal("w4", "2012-12-15", status="completed", place=None),
+        make.withdrawal("w4", "2012-12-15", status="completed"),
     ]
 
 
@@ -102,13 +102,94 @@ def test_republished_event_noop(make):
 def test_not_applicable(make):
     with pytest.raises(NotApplicableError):
         withdrawals.apply(None, make.control("c", "2021-01-01"))
-    assert withdrawals.table_key(make.withdrawal("w", "2021-01-01")) == "FRA"
+    assert withdrawals.table_key(make.withdrawal("w", "2021-01-01")) == "FRA:AFG"
+    assert withdrawals.table_key(make.withdrawal("w", "2021-01-01", place=None)) == "FRA:XXX"
 
 
 def test_key_mismatch(make):
     row = fold(events(make))
     with pytest.raises(ValueError):
         withdrawals.apply(row, make.withdrawal("u", "2021-01-01", actor=make.USA))
+    with pytest.raises(ValueError):
+        withdrawals.apply(row, make.withdrawal("v", "2021-01-01", place=make.IRAQ))
+
+
+def by_key(evs):
+    rows: dict[str, WithdrawalRow] = {}
+    for ev in evs:
+        key = withdrawals.table_key(ev)
+        rows[key] = withdrawals.apply(rows.get(key), ev)
+    return rows
+
+
+def test_one_actor_leaving_two_countries_is_two_rows(make):
+    """The United States leaving Iraq and leaving Afghanistan: two wars, two rows, each with
+    its own status, troops and dates."""
+    iraq = make.withdrawal(
+        "usa-irq",
+        "2011-12-18",
+        actor=make.USA,
+        place=make.IRAQ,
+        status="completed",
+        troops=5000,
+        text="The last American troops left Iraq on Sunday, ending the war.",
+    )
+    afghanistan = make.withdrawal(
+        "usa-afg",
+        "2020-02-29",
+        actor=make.USA,
+        status="announced",
+        remaining_troops=8600,
+        deadline=date(2021, 5, 1),
+        text="The United States will cut its forces in Afghanistan to 8,600.",
+    )
+    kabul_base = make.withdrawal(
+        "usa-bagram",
+        "2021-07-02",
+        actor=make.USA,
+        place=make.BAGRAM,
+        status="completed",
+        text="The last US troops left Bagram air base overnight.",
+    )
+    rows = by_key([iraq, afghanistan, kabul_base])
+    assert sorted(rows) == ["USA:AFG", "USA:IRQ"]
+    irq, afg = rows["USA:IRQ"], rows["USA:AFG"]
+    assert (irq.actor_code, irq.country) == ("USA", "IRQ")
+    assert irq.status.value == "completed" and irq.troops == 5000
+    assert irq.first_event_date == irq.last_event_date == date(2011, 12, 18)
+    assert afg.country == "AFG" and afg.countries == ["AFG"]
+    assert afg.status.value == "completed"  # Bagram is in Afghanistan
+    assert afg.remaining_troops == 8600 and afg.troops is None
+    assert afg.first_event_date == date(2020, 2, 29) and afg.reports == 2
+    assert afg.evidence.text.startswith("The last US troops left Bagram")
+
+
+def test_ingestion_dated_report_never_replaces_a_dated_one(make):
+    """An article without a date is dated by when it was read; its "announced" must not
+    replace the completed withdrawal a dated article reported."""
+    dated = make.withdrawal(
+        "dated", "2011-12-18", place=make.IRAQ, actor=make.USA, status="completed", troops=5000
+    )
+    undated = make.withdrawal(
+        "undated",
+        "2026-12-02",
+        place=make.IRAQ,
+        actor=make.USA,
+        status="announced",
+        troops=3000,
+        date_basis="ingestion",
+    )
+    for order in ([dated, undated], [undated, dated]):
+        row = fold(order)
+        assert row.status.value == "completed"
+        assert row.troops == 5000
+        assert row.date_basis.value == "published_at"
+        assert row.evidence.event_id == "dated"
+        assert row.reports == 2  # it still counts as a report
+        assert row.last_event_date == date(2026, 12, 2)
+    alone = fold([undated])
+    assert alone.date_basis.value == "ingestion"
+    assert alone.evidence.date_basis.value == "ingestion"
 
 
 def test_roundtrip(make):
