@@ -100,6 +100,12 @@ def parse_row(table: str, data: Mapping[str, Any]) -> Record:
     raise ValueError(f"unknown table {table!r}")
 
 
+def is_legacy(table: str, data: Any) -> bool:
+    """A withdrawals row of the versions keyed by actor alone (one row mixing every country
+    the actor left): readers leave it out; a replay builds the per-country rows."""
+    return table == "withdrawals" and isinstance(data, dict) and "country" not in data
+
+
 def public_row(row: Row) -> dict[str, Any]:
     """The JSON shape served over HTTP and printed by the CLI."""
     data = row.model_dump(mode="json")
@@ -191,6 +197,7 @@ def control_as_of(row: ControlRow, day: date) -> ControlRow | None:
             "controller": actor(found.controller),
             "contender": actor(found.contender),
             "claim_status": found.claim_status,
+            "date_basis": found.date_basis,
             "since": since,
             "first_event_date": first,
             "last_event_date": last,
@@ -255,7 +262,11 @@ class ReadModel:
         unparsed = self._unparsed[table]
         for k, value in unparsed.items():
             try:
-                rows[k] = parse_row(table, published_row(orjson.loads(value)))
+                data = orjson.loads(value)
+                if is_legacy(table, data):
+                    rows.pop(k, None)
+                    continue
+                rows[k] = parse_row(table, published_row(data))
             except (orjson.JSONDecodeError, ValidationError, ValueError, TypeError):
                 self._invalid += 1
         unparsed.clear()

@@ -300,3 +300,34 @@ def test_topic_records_map_to_tables(model: ReadModel) -> None:
     m.apply_topic_record("p.tables.control", "p.", b"AF33", record(row))
     m.apply_topic_record("p.events.withdrawal", "p.", b"X", b"{}")  # not a table topic
     assert m.snapshot("control") == {"AF33": public_row(row)}
+
+
+def test_withdrawal_rows_keyed_by_actor_alone_are_left_out(model: ReadModel) -> None:
+    """Rows of the versions that mixed every country an actor left: readers skip them (a
+    replay rebuilds the per-country rows), neither served nor counted invalid."""
+    legacy = orjson.loads(record(W.apply(None, model_withdrawal())))
+    for name in ("key", "country"):
+        legacy.pop(name)
+    model.apply_record("withdrawals", b"FRA", orjson.dumps(legacy))
+    assert model.get_public("withdrawals", "FRA") is None
+    assert model.invalid == 0
+    assert set(model.table("withdrawals")) == {"USA"}
+
+
+def model_withdrawal() -> WithdrawalEvent:
+    return WithdrawalEvent(
+        event_id="f1",
+        article_id="a",
+        event_date=date(2012, 11, 20),
+        actor=Actor(name="France", code="FRA", kind="state"),
+        status="completed",
+        evidence=Evidence(text="x", start=0, end=1),
+    )
+
+
+def test_as_of_view_carries_the_date_basis() -> None:
+    undated = ctl("u1", KAPISA, TALIBAN, "2026-12-02", "reported")
+    undated = undated.model_copy(update={"date_basis": "ingestion"})
+    row = control_row(undated)
+    view = control_as_of(row, date(2026, 12, 3))
+    assert view is not None and view.date_basis.value == "ingestion"
