@@ -119,15 +119,9 @@ def P() -> dict[str, re.Pattern[str]]:
             r"(?:districts|provinces|provincial capitals)\b"
         ),
         "vague": c(
-            r"\b(?:(?:many|several|more|some|numerous|dozens of|a number of|other|large|key|most|"
-            r"all|the|its|their|\w+th|\d+|two|three|four|five|six|seven|eight|nine|ten)\s+){0,2}"
-            r"(?:(?:more|rural|key|remote|strategic|northern|southern|eastern|western|central|"
-            r"border|outlying|major|large|provincial)\s+){0,2}"
-            r"(?P<head>district centers|district centres|districts|provinces|provincial capitals?|"
-            r"towns|cities|villages|areas|border posts|border crossings?|border points|"
-            r"checkpoints|highways|territory|the district|the city|the town|the province|"
-            r"the country|the capital|"
-            r"portions of (?:the )?territory|parts of the country)\b"
+            r"\b(?:(?:" + lx["vague_quantifiers"] + r")\s+){0,2}"
+            r"(?:(?:" + lx["vague_modifiers"] + r")\s+){0,2}"
+            r"(?P<head>" + lx["vague_heads"] + r")\b"
         ),
         "anchor_region": c(
             r"\s+(?:in\s+)?(?:the\s+)?(?:provinces?|districts?|areas?)?\s*(?:"
@@ -1038,6 +1032,10 @@ def _pick_dates(
 # ----------------------------------------------------------------------------- places per trigger
 
 
+_COUNTRY_POSSESSIVE = re.compile(r"['’]s?\s")
+_SHARE_AFTER = re.compile(r"['’]s?\s+(?:\w+\s+)?(?:territory|land|soil)\b")
+
+
 def _places_in(
     ctx: Ctx, si: int, lo: int, hi: int, *, territorial: bool
 ) -> list[tuple[Place, int, bool]]:
@@ -1054,8 +1052,18 @@ def _places_in(
         if res is None:
             continue
         entry, kind = res
+        if (
+            kind == "country"
+            and territorial
+            and _COUNTRY_POSSESSIVE.match(body, pm.end)
+            and not _SHARE_AFTER.match(low, pm.end)
+        ):
+            continue  # "Iraq's second city", "Yemen's state TV": the country qualifies a noun
         if kind == "country" and entry.country != ctx.host:
-            left = not territorial and _FROM_BEFORE.search(low, max(lo, pm.start - 12), pm.start)
+            left = not territorial and (
+                _FROM_BEFORE.search(low, max(lo, pm.start - 12), pm.start)
+                or _FROM_BEFORE_ADJ.search(low, max(lo, pm.start - 40), pm.start)
+            )
             if territorial or ((pm.start, pm.end) in actor_spans and not left):
                 continue
             if lp["led_by"].search(low[max(0, pm.start - 30) : pm.start]):
@@ -1121,9 +1129,10 @@ def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int,
                 name = body[m.start() : after[0].end]
                 if "districts " in name and " in " in name:
                     name = name.split(" in ", 1)[1]
-                out.append(
-                    (Place(name=name[:300], kind="region", country=ctx.host), m.start(), False)
-                )
+                # "villages south of Lysychansk" lie in the anchor's country
+                res = _resolve_place(ctx, after[0], si)
+                iso = res[0].country if res is not None and res[0].country else ctx.host
+                out.append((Place(name=name[:300], kind="region", country=iso), m.start(), False))
                 pos = max(pos, after[0].end)
                 continue
         if head == "the country" and host is not None:
@@ -1159,7 +1168,9 @@ def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int,
         if host is None:
             continue
         if kind == "country":
-            out.append((Place(name=host.name, kind="country", country=ctx.host), m.start(), False))
+            # "seized several towns": a report about part of the country, never its controller
+            phrase = body[m.start() : m.end()][:300]
+            out.append((Place(name=phrase, kind="region", country=ctx.host), m.start(), False))
         else:
             out.append(
                 (
@@ -1255,7 +1266,18 @@ _POSSESSIVE = re.compile(r"['’]s?\s")
 _PRONOUN_START = re.compile(r"\W*(?:as\s+|when\s+|after\s+|while\s+)?(?:they|it|we)\b")
 # "withdraw from Syria", "pull out of Iraq": the country named is the one left
 _FROM_BEFORE = re.compile(r"\b(?:from|out of)\s+(?:the\s+)?$")
+_FROM_BEFORE_ADJ = re.compile(r"\b(?:from|out of)\s+(?:the\s+)?(?:[a-z-]+\s+){1,2}$")
 _NOUN_COMPLEMENT = re.compile(r"\s+(?:of|at|from)\s")
+
+
+def _left_abroad(ctx: Ctx, si: int, lo: int, hi: int) -> str | None:
+    """The country of a place named as left ("from southern Lebanon", "out of Gaza")."""
+    for pl, pos, _ in _places_in(ctx, si, lo, hi, territorial=False):
+        if _FROM_BEFORE.search(ctx.low, max(lo, pos - 20), pos) or _FROM_BEFORE_ADJ.search(
+            ctx.low, max(lo, pos - 40), pos
+        ):
+            return pl.country
+    return None
 
 
 def _local_withdrawer(ctx: Ctx, x: ActorMention) -> bool:
@@ -1405,6 +1427,20 @@ def _withdrawal(
             before = [x for x in mentions if a <= x.start < t0 and usable(x)]
         if before:
             chosen = before[-1]
+    abroad = _left_abroad(ctx, si, t1, ce)
+    if chosen is None and abroad is not None:
+        # the theatre's own state leaving another country ("Israel will withdraw from
+        # Lebanon" in an article that names Israel most)
+        home = [
+            x
+            for x in mentions
+            if cs <= x.start < t0
+            and (r0 := _resolve_actor(ctx, x)) is not None
+            and r0.kind == "state"
+            and r0.code == ctx.host != abroad
+        ]
+        if home:
+            chosen = home[-1]
     # a doer the parse found but that names no known actor ("Iran-backed militiamen
     # withdrew from the U.S. Embassy"): a name after the verb is not it
     unknown_doer = roles is not None and roles.agent is not None and gname != "wn"
@@ -1427,7 +1463,9 @@ def _withdrawal(
         r = _resolve_actor(ctx, chosen)
         if r is None:
             return
-        local = r.kind in ("armed_group", "state_forces") or r.code == ctx.host
+        local = r.kind in ("armed_group", "state_forces") or (
+            r.code == ctx.host and abroad in (None, r.code)
+        )
         if local and not [
             x for x in _places_in(ctx, si, t1, ce, territorial=False) if x[0].kind != "country"
         ]:

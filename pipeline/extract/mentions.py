@@ -121,9 +121,14 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     return out
 
 
-_PROVINCE_BEFORE = re.compile(r"\b(?:region|province|oblast|governorate) of\s+(?:the\s+)?$")
+_PROVINCE_BEFORE = re.compile(
+    r"\b(?:regions?|provinces?|oblasts?|governorates?|states) of\s+(?:the\s+)?$"
+)
 _LIST_NAME = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,2}")
 _PLURAL_REGION = re.compile(r"\s(?:regions|provinces|oblasts|governorates|states)\b")
+_PLURAL_BEFORE = re.compile(
+    r"\b(?:regions|provinces|oblasts|governorates|states) of\s+(?:the\s+)?$"
+)
 _LIST_GAP = re.compile(r"\s*(?:,|and|,\s*and)\s*")
 # "Iran-backed militias", "U.S.-trained forces": the backer is not the one who acts
 _BACKER_TAIL = re.compile(r"(?:backed|supported|funded|trained|allied|aligned|sponsored|armed)\b")
@@ -315,6 +320,14 @@ def complete_scan(
         plural = _PLURAL_REGION.search(body, second.start, second.end + 14)
         if plural and first.hint is None and _LIST_GAP.fullmatch(gap):
             first.hint = "province"
+        # "the regions of Donetsk and Luhansk": the plural before the list qualifies it all
+        if (
+            first.hint == "province"
+            and second.hint is None
+            and _LIST_GAP.fullmatch(gap)
+            and _PLURAL_BEFORE.search(body[max(0, first.start - 30) : first.start])
+        ):
+            second.hint = "province"
 
 
 def scan_sentence(body: str, start: int, end: int) -> tuple[list[ActorMention], list[PlaceMention]]:

@@ -1,0 +1,94 @@
+"""Where an event happens (regions, vague areas, possessives) and withdrawals announced as
+reductions or by the theatre's own state. Sentences of our own; each case guards one rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.extract import extract
+from schemas import Article
+
+
+def _events(text: str, published_at: str = "2022-10-01") -> list[dict[str, Any]]:
+    return [
+        e.model_dump(mode="json")
+        for e in extract(Article(id="t", body=text, published_at=published_at))
+    ]
+
+
+def _where(events: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [
+        (
+            e["event_type"],
+            e["actor"]["code"],
+            e["location"]["name"],
+            e["location"]["kind"],
+            e["location"]["country"],
+        )
+        for e in events
+    ]
+
+
+def test_a_plural_region_word_before_a_list_makes_every_name_a_province() -> None:
+    events = _events("Russia now controls the regions of Kherson and Zaporizhzhia in Ukraine.")
+    kinds = {(e["location"]["name"], e["location"]["kind"]) for e in events}
+    assert kinds == {("Kherson", "province"), ("Zaporizhzhia", "province")}, _where(events)
+
+
+def test_vague_villages_near_a_town_lie_in_the_towns_country() -> None:
+    events = _events("Russian troops have seized several villages south of Bakhmut.")
+    assert [(e["location"]["kind"], e["location"]["country"]) for e in events] == [
+        ("region", "UKR")
+    ], _where(events)
+
+
+def test_several_unnamed_towns_are_a_region_never_the_country() -> None:
+    events = _events("Al-Shabaab militants in Somalia seized several towns last week.")
+    assert events, "a vague gain is still a report"
+    assert all(e["location"]["kind"] == "region" for e in events), _where(events)
+    assert all(e["location"]["country"] == "SOM" for e in events), _where(events)
+
+
+def test_a_country_in_the_possessive_is_not_the_place_taken() -> None:
+    events = _events(
+        "Islamic State fighters seized Ramadi, Iraq's largest Sunni city, on Sunday.",
+        published_at="2015-05-18",
+    )
+    assert ("territorial_control", "ISIS", "Ramadi", "city", "IRQ") in _where(events)
+    assert all(e["location"]["kind"] != "country" for e in events), _where(events)
+
+
+def test_the_theatres_own_state_withdrawing_from_a_neighbour() -> None:
+    text = (
+        "Israel and Hezbollah agreed to a ceasefire. Israel said its army had hit targets in "
+        "Israel's north. Over the coming weeks, Israel will withdraw its forces from southern "
+        "Lebanon."
+    )
+    events = [e for e in _events(text, "2024-11-27") if e["event_type"] == "withdrawal"]
+    assert [(e["actor"]["code"], e["location"]["country"], e["status"]) for e in events] == [
+        ("ISR", "LBN", "announced")
+    ], _where(events)
+
+
+def test_troops_ordered_out_of_a_place_is_a_withdrawal() -> None:
+    events = _events("Israel ordered all of its troops out of Gaza on Sunday.", "2014-08-04")
+    assert [(e["event_type"], e["actor"]["code"]) for e in events] == [("withdrawal", "ISR")]
+
+
+def test_a_force_cut_to_a_number_is_an_announced_withdrawal_with_troops_remaining() -> None:
+    events = _events(
+        "The United States will reduce its force in Afghanistan to 5,500 troops next year.",
+        "2015-10-15",
+    )
+    assert len(events) == 1, _where(events)
+    e = events[0]
+    assert (e["actor"]["code"], e["location"]["country"], e["status"]) == (
+        "USA",
+        "AFG",
+        "announced",
+    )
+    assert e["remaining_troops"] == 5500
+
+
+def test_a_number_that_falls_is_not_a_withdrawal_unless_it_counts_troops() -> None:
+    assert _events("Attacks on U.S. troops in Iraq fell to 30 a month in 2008.") == []
