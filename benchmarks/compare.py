@@ -10,7 +10,7 @@ commit sees the same broker and data. Runs are interleaved (round 1: every commi
 round 2: ...) and each figure is the median over the rounds: this shared machine drifts by
 tens of percent over minutes, and three runs of one commit, then three of the next, measured
 the drift (a first attempt put the same code at 1,027/s and 1,927/s). Results go to
-benchmarks/results/changes.json, which `run.py` quotes in docs/benchmarks.md.
+benchmarks/results/changes.json, which `run.py` quotes in benchmarks/results/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ Two bare agents (benchmarks/floor_app.py), each run `--runs` times, interleaved:
   mode 1 - the same, plus one 100-byte record sent per message (as the worker's ledger).
 The worker does both and more (normalize, events, the digest table, the table agents): the
 floor is the part of its CPU per article that no change to Frontline's own code can remove.
-Writes benchmarks/results/floor.json, which `run.py` quotes in docs/benchmarks.md.
+Writes benchmarks/results/floor.json, which `run.py` quotes in benchmarks/results/benchmarks.md.
 """
 
 from __future__ import annotations

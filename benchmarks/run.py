@@ -4,7 +4,7 @@
     python benchmarks/run.py --smoke          # ~30 s sanity run (used by the test suite)
     python benchmarks/run.py -n 2000 --runs 1 # quick development run
 
-Per run it measures (see docs/benchmarks.md for how to read the figures):
+Per run it measures (see docs/performance.md for how to read the figures):
   * client ceiling - a plain kafka-python consumer reading the articles topic, doing nothing;
   * extractor alone - `pipeline.extract.extract` over the same articles, one process, no Kafka
     (and the whole pure per-article step, `pipeline.normalize.normalize`, for reference);
@@ -575,7 +575,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--env", action="append", default=[], metavar="KEY=VALUE", help="worker env (tuning)"
     )
     p.add_argument("--bootstrap", help="use this broker instead of starting one")
-    p.add_argument("--out-dir", type=Path, help="where benchmarks.md/.png go (default docs/)")
+    p.add_argument(
+        "--out-dir", type=Path, help="where benchmarks.md/.png go (default benchmarks/results/)"
+    )
     p.add_argument("--json", type=Path, help="where the raw results go")
     p.add_argument("--no-docs", action="store_true", help="do not write the .md and .png")
     p.add_argument("--smoke", action="store_true", help="tiny run for the test suite (~30 s)")
@@ -591,7 +593,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         # the partitions (a CI-like run failed on it); the smoke checks that it works.
         args.step_timeout = min(args.step_timeout, 150.0)
         args.max_minutes = min(args.max_minutes, 6.0)
-        if args.out_dir is None:  # never overwrite docs/ with smoke figures
+        if args.out_dir is None:  # never overwrite the results with smoke figures
             args.out_dir = Path(tempfile.gettempdir()) / "frontline-bench-smoke"
     for kv in args.env:
         if "=" not in kv:
@@ -670,7 +672,7 @@ def main(argv: list[str] | None = None) -> int:
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     if not args.no_docs:
-        out_dir = args.out_dir or (PROJECT_ROOT / "docs")
+        out_dir = args.out_dir or RESULTS_DIR
         write_docs(result, out_dir)
         say(f"wrote {out_dir / 'benchmarks.md'} and {out_dir / 'benchmarks.png'}")
     say(f"raw results: {json_path}")

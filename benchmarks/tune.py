@@ -5,7 +5,7 @@
 
 Each variant runs the one-worker throughput phase and the half-load latency phase `--runs`
 times (median). Results go to benchmarks/results/tuning.json, which `run.py` quotes in
-docs/benchmarks.md.
+benchmarks/results/benchmarks.md.
 """
 
 from __future__ import annotations
