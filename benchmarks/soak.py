@@ -72,7 +72,7 @@ def consumer_lag(settings: Settings) -> int | None:
 
 
 def memory_sections(log_text: str) -> str:
-    """The memory parts of the worker's SIGUSR1 dumps (pipeline.diagnostics)."""
+    """The memory parts of the worker's SIGUSR1 dumps (pipeline.ops.diagnostics)."""
     out: list[str] = []
     keep = False
     for line in log_text.splitlines():

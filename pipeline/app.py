@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,20 @@ from typing import Any
 import faust
 
 from pipeline import topics as T
-from pipeline.agents.store import store_url
 from pipeline.clock import Clock, utc_now
 from pipeline.config import Settings, get_settings
+from pipeline.state.store import store_url
+
+# What a worker runs; each module has `register(runtime) -> None`.
+COMPONENTS = (
+    "pipeline.agents.normalize",
+    "pipeline.web.health",
+    "pipeline.agents.aggregate",
+    "pipeline.web.readside",
+    "pipeline.web.map",
+    "pipeline.ops.watchdog",
+    "pipeline.ops.heap",
+)
 
 
 @dataclass
@@ -128,15 +140,11 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Runt
         stats={"started_at": clock().isoformat(), "articles": 0, "events": 0, "dlq": 0},
     )
 
-    from pipeline.agents import register_all
-    from pipeline.agents.delivery import install as commit_only_delivered
-    from pipeline.agents.metadata import install as defer_unknown_partitions
-    from pipeline.agents.offsets import install as never_skip_offsets
+    from pipeline import faust_fixes
 
-    never_skip_offsets(app)
-    commit_only_delivered(runtime)
-    register_all(runtime)
-    defer_unknown_partitions(app)
+    for name in COMPONENTS:
+        importlib.import_module(name).register(runtime)
+    faust_fixes.install(app, stats=runtime.stats)
     return runtime
 
 

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     store: str = "rocksdb://"
     # Faust's RocksDB defaults (64 MiB x 3 write buffers, 2 GiB block cache) are per table
     # *and* per partition. Every store of a worker shares one block cache (index and filter
-    # blocks included) and one write-buffer budget instead (pipeline/agents/store.py).
+    # blocks included) and one write-buffer budget instead (pipeline/state/store.py).
     # Each memtable starts with one arena block (1/8 of its size): with 32 stores, 2 MiB
     # buffers already hold 8 MiB; the soak's RSS grew 23-24% with 4 MiB / 32 MiB / 32 MiB.
     rocksdb_write_buffer_bytes: int = Field(default=2 * 1024 * 1024, ge=1024 * 1024)
@@ -56,21 +56,21 @@ class Settings(BaseSettings):
     rocksdb_block_cache_bytes: int = Field(default=8 * 1024 * 1024, ge=1024 * 1024)
     worker_datadir: Path | None = None
     # A worker with uncommitted input that handles nothing for this long logs a diagnostic
-    # dump and exits 70 for its supervisor to restart it (pipeline/agents/watchdog.py); 0: off.
+    # dump and exits 70 for its supervisor to restart it (pipeline/ops/watchdog.py); 0: off.
     watchdog_stall_seconds: float = Field(default=120.0, ge=0.0)
     # Python's GC runs a young-generation pass every `gc_gen0_threshold` net allocations
     # (Python's default: 700); a worker allocates thousands per article. The worker also
     # freezes what exists at start (modules, the app) out of every later full collection.
     gc_gen0_threshold: int = Field(default=700, ge=100, le=1_000_000)
     # glibc's mmap threshold, fixed (0: glibc's dynamic one, which lets freed RocksDB blocks
-    # fragment the heap; pipeline/memory.py).
+    # fragment the heap; pipeline/ops/memory.py).
     malloc_mmap_threshold_bytes: int = Field(default=128 * 1024, ge=0, le=32 * 1024 * 1024)
     # Seconds between releases of the allocator's free pages (glibc malloc_trim, jemalloc
     # arena purge) in the worker (0: never).
     malloc_trim_seconds: float = Field(default=30.0, ge=0.0)
     # The worker's malloc: "auto" re-executes it with jemalloc preloaded where the library
     # is installed (libjemalloc2), else glibc's; "jemalloc" fails without it; "system" never
-    # preloads. See pipeline/memory.py and docs/soak.md for what it changes.
+    # preloads. See pipeline/ops/memory.py and docs/soak.md for what it changes.
     allocator: Literal["auto", "jemalloc", "system"] = "auto"
     jemalloc_path: Path | None = None  # the library to preload; found by itself if unset
     # MALLOC_CONF for the preloaded jemalloc (an operator's own MALLOC_CONF wins). Freed

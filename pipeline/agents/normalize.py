@@ -16,12 +16,12 @@ from aiokafka.errors import KafkaError
 from faust.exceptions import ProducerSendError
 
 from pipeline import topics as T
-from pipeline.agents.changelog import TableWriter
-from pipeline.agents.durability import drain
-from pipeline.agents.output import Output
-from pipeline.agents.writebehind import bind
 from pipeline.extract import extract
+from pipeline.faust_fixes.durability import drain
 from pipeline.normalize import RejectedArticle, dlq_headers, ledger_record, normalize
+from pipeline.state.changelog import TableWriter
+from pipeline.state.output import Output
+from pipeline.state.writebehind import bind
 
 if TYPE_CHECKING:
     from pipeline.app import Runtime

@@ -29,7 +29,7 @@ def choose_allocator(settings: Settings) -> None:
     """Re-execute this worker with jemalloc preloaded when settings ask for it and it is not
     serving malloc yet (it must be in place before the first allocation, hence a re-exec).
     Why jemalloc: README, "Soak"."""
-    from pipeline import memory
+    from pipeline.ops import memory
 
     try:
         env = memory.preload_env(
@@ -49,8 +49,8 @@ def run_worker(settings: Settings, loglevel: str = "info") -> int:
     choose_allocator(settings)
     import faust
 
-    from pipeline import diagnostics, memory
     from pipeline.app import create_app
+    from pipeline.ops import diagnostics, memory
 
     memory.fix_malloc_thresholds(settings.malloc_mmap_threshold_bytes)
 

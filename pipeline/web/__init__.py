@@ -1,1 +1,1 @@
-"""The live map page: static assets, theatre boundary files and their SVG geometry."""
+"""HTTP side of a worker: the tables' JSON API, the live map page and its geometry, /health."""

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 
 from pipeline import topics as T
-from pipeline.agents.delivery import EXIT_UNDELIVERED
-from pipeline.agents.watchdog import EXIT_STALLED
 from pipeline.broker.local import LocalKafka, free_port_block
 from pipeline.cli.audit_cmd import run_audit
 from pipeline.client import FrontlineClient
 from pipeline.config import PROJECT_ROOT, Settings
+from pipeline.faust_fixes.delivery import EXIT_UNDELIVERED
 from pipeline.inputs import iter_path
+from pipeline.ops.watchdog import EXIT_STALLED
 from schemas.common import Place
 from tests.conftest import SHARED, WorkerProcess, _free_port, describe_workers
 
@@ -212,7 +212,7 @@ def test_sigkill_mid_stream_then_restart_loses_nothing(
 
     def restart() -> None:
         if current[0].proc.poll() is None:
-            # What the stuck worker was waiting on goes to its log (pipeline.diagnostics).
+            # What the stuck worker was waiting on goes to its log (pipeline.ops.diagnostics).
             current[0].proc.send_signal(signal.SIGUSR1)
             time.sleep(2)
         current[0].stop()
@@ -295,7 +295,7 @@ def test_a_broker_outage_longer_than_the_delivery_timeout_loses_nothing(
 ) -> None:
     # The broker goes away while the worker has records in flight, for longer than the
     # producer's delivery timeout: records it gives up must not let their input be committed
-    # (before pipeline.agents.delivery the ledger never reached 3,000: articles lost).
+    # (before pipeline.faust_fixes.delivery the ledger never reached 3,000: articles lost).
     kafka = LocalKafka(
         kafka_home=PROJECT_ROOT / "infra" / "kafka",
         state_dir=tmp_path / "kafka",
@@ -379,7 +379,7 @@ def test_a_wedged_worker_exits_and_its_restart_loses_nothing(
         admin.close()
     ensure_topics(settings)
     # What the supervisor does, and does again if the restarted worker exits in turn: its
-    # start-up can hit Faust's fetch-before-seek race (pipeline.agents.offsets), which leaves
+    # start-up can hit Faust's fetch-before-seek race (pipeline.faust_fixes.offsets), which leaves
     # a hole the watchdog answers with exit 70 (a CI-like run saw exactly that).
     current = [start_worker(settings)]
 

@@ -1,4 +1,6 @@
-"""Design-around: a topic missing from a metadata snapshot has unknown partitions, not zero.
+"""Defect contained: faust-streaming reads an undescribed topic as 0 partitions.
+
+A topic missing from a metadata snapshot has unknown partitions, not zero.
 
 Before its first write to a table for a given source topic, Faust checks that the source
 topic and the table's changelog have the same partition count, reading both from the

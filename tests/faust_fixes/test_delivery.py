@@ -1,4 +1,4 @@
-"""The commit guard of pipeline.agents.delivery, on stand-in producer and consumer objects
+"""The commit guard of pipeline.faust_fixes.delivery, on stand-in producer and consumer objects
 (the broker-outage test in test_faults.py runs it against a real worker and broker)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import asyncio
 from types import SimpleNamespace
 from typing import Any
 
-from pipeline.agents.delivery import EXIT_UNDELIVERED, DeliveryGuard, install
+from pipeline.faust_fixes.delivery import EXIT_UNDELIVERED, DeliveryGuard, install
 
 
 def _runtime(deliver: list[BaseException | None]) -> tuple[Any, list[Any]]:
@@ -56,7 +56,7 @@ def test_commit_goes_ahead_when_every_record_was_delivered() -> None:
     exits: list[int] = []
 
     async def run() -> bool:
-        install(rt, exit=exits.append)
+        install(rt.app, rt.stats, exit=exits.append)
         for _ in range(2):
             await rt.app.producer.send("t", b"k", b"v")
         return bool(await rt.app.consumer._commit({"tp": 5}))
@@ -70,7 +70,7 @@ def test_a_record_given_up_stops_the_commit_and_the_worker() -> None:
     exits: list[int] = []
 
     async def run() -> bool:
-        install(rt, exit=exits.append)
+        install(rt.app, rt.stats, exit=exits.append)
         await rt.app.producer.send("t", b"k", b"v")
         fut = await rt.app.producer.send("t", b"k", b"v")
         result = bool(await rt.app.consumer._commit({"tp": 5}))
@@ -90,7 +90,7 @@ def test_a_record_given_up_ends_the_worker_at_once() -> None:
     exits: list[int] = []
 
     async def run() -> None:
-        install(rt, exit=exits.append)
+        install(rt.app, rt.stats, exit=exits.append)
         fut = await rt.app.producer.send("t", b"k", b"v")
         await asyncio.sleep(0)
         fut.exception()
@@ -111,7 +111,7 @@ def test_a_send_that_raises_counts_as_undelivered() -> None:
     rt.app.producer.send = failing_send
 
     async def run() -> bool:
-        install(rt, exit=exits.append)
+        install(rt.app, rt.stats, exit=exits.append)
         try:
             await rt.app.producer.send("t", b"k", b"v")
         except TimeoutError:

@@ -161,7 +161,7 @@ def test_digests_survive_a_restart_through_the_changelog(
     client.publish_raw([orjson.dumps({"id": "kept-id", "body": "Another text."})], key=b"kept-id")
     ledger = wait_for(client, "ledger", lambda recs: len({_source(r) for r in recs}) >= 3)
     # At least once: a record read again around a start-up (faust's seek after its fetcher
-    # has started, see pipeline.agents.offsets) is handled again, with the same outcome.
+    # has started, see pipeline.faust_fixes.offsets) is handled again, with the same outcome.
     outcomes: dict[tuple[int, int], set[str]] = {}
     for rec in ledger:
         outcomes.setdefault(_source(rec), set()).add(rec.value["outcome"])

@@ -1,10 +1,10 @@
 """`frontline worker` whose extraction engine crashes on articles that carry `POISON`.
 
-`tests/pipeline/test_normalize_extract_crash.py` starts this module in place of
+`tests/agents/test_normalize_extract_crash.py` starts this module in place of
 `python -m pipeline.cli`: the worker, Faust and the broker are the real ones, and only the
 engine has a bug, put in before the command line runs. No production setting enables it.
 
-    python -m tests.pipeline.poisoned_extractor_worker worker -l info
+    python -m tests.agents.poisoned_extractor_worker worker -l info
 """
 
 from __future__ import annotations

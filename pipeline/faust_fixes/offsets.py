@@ -1,4 +1,6 @@
-"""Design-around: Faust must never count an offset as processed that no agent handled.
+"""Defect contained: faust-streaming counts records its fetcher dropped as processed.
+
+Faust must never count an offset as processed that no agent handled.
 
 faust-streaming 0.15.3 can drop fetched records around a rebalance: after restoring tables it
 resumes the stream partitions and only then seeks them to their committed offsets, while its
@@ -15,7 +17,7 @@ instead). Two pieces of its commit logic then turn that hole into lost articles:
 `install()` replaces both on the app's consumer: no gap is ever filled, and a commit only
 moves when the acknowledged run starts at the committed offset. A hole then holds the commit
 where it is; the worker makes no progress on it, and the watchdog
-(`pipeline.agents.watchdog`) restarts the worker, which re-reads from the hole. At least
+(`pipeline.ops.watchdog`) restarts the worker, which re-reads from the hole. At least
 once, never at most once.
 """
 

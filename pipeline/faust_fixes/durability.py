@@ -1,4 +1,6 @@
-"""Design-around for a faust-streaming defect that loses table writes on a crash.
+"""Defect contained: faust-streaming commits before its producer buffer is flushed.
+
+A crash then loses table writes whose input is already committed.
 
 Table changelog records go through Faust's ProducerBuffer (`send_soon`). On commit Faust calls
 `buffer.flush()`, which gives up after 100 ms without a message sent, then commits offsets:
@@ -7,7 +9,7 @@ committed. Found by `frontline audit` in the SIGKILL test (table rows a report s
 
 Agents call `drain()` after each batch, before the stream acks it: everything it wrote is
 then in aiokafka, whose flush Faust does await before committing. Frontline's own table writes
-no longer use that buffer (`pipeline.agents.changelog`); the drain stays for anything Faust
+no longer use that buffer (`pipeline.state.changelog`); the drain stays for anything Faust
 still queues there.
 """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from pipeline.diagnostics import format_tasks
+from pipeline.ops.diagnostics import format_tasks
 
 
 def test_task_dump_reaches_the_innermost_await_across_tasks_and_generators() -> None:
@@ -42,7 +42,7 @@ def test_task_dump_reaches_the_innermost_await_across_tasks_and_generators() -> 
 
 
 def test_heap_section_counts_python_blocks_and_the_native_heap() -> None:
-    from pipeline.diagnostics import format_heap
+    from pipeline.ops.diagnostics import format_heap
 
     text = format_heap()
     match = re.search(r"python blocks ([\d,]+)", text)

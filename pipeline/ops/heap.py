@@ -1,11 +1,11 @@
-"""Timer: the allocator's free pages go back to the system now and then (pipeline.memory);
+"""Timer: the allocator's free pages go back to the system now and then (pipeline.ops.memory);
 `/health` says which allocator serves the worker."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pipeline.memory import active_allocator, release_free_heap
+from pipeline.ops.memory import active_allocator, release_free_heap
 
 if TYPE_CHECKING:
     from pipeline.app import Runtime

@@ -15,7 +15,7 @@ import threading
 from types import FrameType
 from typing import Any
 
-from pipeline.memory import malloc_usage
+from pipeline.ops.memory import malloc_usage
 
 log = logging.getLogger(__name__)
 

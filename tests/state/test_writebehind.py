@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from faust.streams import current_event
 
-from pipeline.agents.writebehind import WriteBehind
+from pipeline.state.writebehind import WriteBehind
 from schemas.tables import PUBLISHED_OBSERVATIONS, DedupEntry
 
 

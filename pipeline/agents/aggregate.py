@@ -53,11 +53,11 @@ import orjson
 from pydantic import ValidationError
 
 from pipeline import topics as T
-from pipeline.agents.changelog import TableWriter
-from pipeline.agents.durability import drain
-from pipeline.agents.output import Output
-from pipeline.agents.writebehind import WriteBehind
+from pipeline.faust_fixes.durability import drain
 from pipeline.readmodel import EVENT_ID_HEADER, EVENT_TIME_HEADER
+from pipeline.state.changelog import TableWriter
+from pipeline.state.output import Output
+from pipeline.state.writebehind import WriteBehind
 from pipeline.tables import UndatedEventError
 from pipeline.tables import activity as A
 from pipeline.tables import claims as C

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import faust
 
-from pipeline.agents.store import (
+from pipeline.config import Settings
+from pipeline.state.store import (
     SCHEME,
     SharedMemoryOptions,
     SharedMemoryStore,
     shared_memory,
     store_url,
 )
-from pipeline.config import Settings
 
 
 def test_rocksdb_urls_map_to_the_shared_memory_store() -> None:

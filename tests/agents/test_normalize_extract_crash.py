@@ -1,6 +1,6 @@
 """On the real broker: an extractor crash is a dead letter, never an article without events.
 
-The worker is the real one, started through `tests.pipeline.poisoned_extractor_worker`, whose
+The worker is the real one, started through `tests.agents.poisoned_extractor_worker`, whose
 extraction engine raises on articles carrying a marker.
 """
 
@@ -17,13 +17,13 @@ from pipeline.broker.clients import ensure_topics
 from pipeline.cli.audit_cmd import run_audit
 from pipeline.client import FrontlineClient, StreamRecord
 from pipeline.config import Settings
+from tests.agents.poisoned_extractor_worker import POISON
 from tests.conftest import LIVE_WORKERS, WorkerProcess, describe_workers
 from tests.conftest import wait_for_stream as wait_for
-from tests.pipeline.poisoned_extractor_worker import POISON
 
 pytestmark = pytest.mark.integration
 
-LAUNCHER = "tests.pipeline.poisoned_extractor_worker"
+LAUNCHER = "tests.agents.poisoned_extractor_worker"
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Worker memory settings (pipeline.memory), no broker."""
+"""Worker memory settings (pipeline.ops.memory), no broker."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.memory import (
+from pipeline.ops.memory import (
     PRELOADED_MARK,
     AllocatorError,
     find_jemalloc,
@@ -124,7 +124,7 @@ def test_worker_reexecutes_itself_on_jemalloc() -> None:
     code = (
         "from pipeline.cli.worker_cmd import choose_allocator\n"
         "from pipeline.config import Settings\n"
-        "from pipeline import memory\n"
+        "from pipeline.ops import memory\n"
         "choose_allocator(Settings(allocator='jemalloc'))\n"
         "before = memory.malloc_usage()\n"
         "held = [bytearray(8192) for _ in range(2000)]\n"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.agents.watchdog import StallDetector
+from pipeline.ops.watchdog import StallDetector
 
 
 def test_no_progress_with_a_backlog_for_the_whole_period_is_a_stall() -> None:

@@ -1,4 +1,4 @@
-"""Table partition checks wait for known counts (pipeline.agents.metadata), no broker."""
+"""Table partition checks wait for known counts (pipeline.faust_fixes.metadata), no broker."""
 
 from __future__ import annotations
 

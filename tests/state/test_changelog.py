@@ -15,8 +15,8 @@ import faust
 import pytest
 from faust.types import TP
 
-from pipeline.agents.changelog import TableWriter
-from pipeline.agents.writebehind import bind
+from pipeline.state.changelog import TableWriter
+from pipeline.state.writebehind import bind
 
 
 class Event:

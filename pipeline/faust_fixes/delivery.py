@@ -1,4 +1,6 @@
-"""A record the producer gives up on must not let the input behind it be committed.
+"""Defect contained: faust-streaming commits the input of records its producer failed to deliver.
+
+A record the producer gives up on must not let the input behind it be committed.
 
 aiokafka retries a record until `producer_delivery_timeout_seconds` (a broker outage that
 long, or a broker that refuses it: too large, not authorised), then fails its future; a send
@@ -22,10 +24,7 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from pipeline.app import Runtime
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -58,17 +57,18 @@ class DeliveryGuard:
             self.failure(exc)
 
 
-def install(rt: Runtime, *, exit: Callable[[int], object] = os._exit) -> DeliveryGuard:
+def install(
+    app: Any, stats: dict[str, Any], *, exit: Callable[[int], object] = os._exit
+) -> DeliveryGuard:
     """Watch every send of the app's producer; end the worker (status 75) after a failed one
-    and never commit past it."""
-    app = rt.app
+    and never commit past it. Counters go to `stats["delivery"]`."""
 
     def stop(why: str) -> None:
         log.critical(
             "%d record(s) could not be delivered (last: %s); %s: exiting (status %d) so that "
             "the input is read again from the last commit",
             guard.failed,
-            rt.stats["delivery"]["last_error"],
+            stats["delivery"]["last_error"],
             why,
             EXIT_UNDELIVERED,
         )
@@ -77,7 +77,7 @@ def install(rt: Runtime, *, exit: Callable[[int], object] = os._exit) -> Deliver
         exit(EXIT_UNDELIVERED)
 
     guard = DeliveryGuard(
-        rt.stats.setdefault("delivery", {}), on_failure=lambda: stop("nothing after it commits")
+        stats.setdefault("delivery", {}), on_failure=lambda: stop("nothing after it commits")
     )
     producer: Any = app.producer
     send = producer.send

@@ -4,7 +4,7 @@
 records per article that was the largest single cost of the normalize agent after extraction
 (py-spy). Records sent here go to the same aiokafka producer, so the flush Faust awaits before
 committing offsets covers them exactly as before, and a record the producer later fails to
-deliver stops the commit (pipeline.agents.delivery) like any other.
+deliver stops the commit (pipeline.faust_fixes.delivery) like any other.
 """
 
 from __future__ import annotations

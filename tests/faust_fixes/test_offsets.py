@@ -1,4 +1,4 @@
-"""Faust never commits past an offset no agent handled (pipeline.agents.offsets), no broker."""
+"""Faust never commits past an offset no agent handled (pipeline.faust_fixes.offsets), no broker."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 from faust.types import TP
 
-from pipeline.agents.offsets import first_committable
 from pipeline.app import create_app
 from pipeline.config import Settings
+from pipeline.faust_fixes.offsets import first_committable
 
 ARTICLES = TP(topic="frontline.articles", partition=0)
 

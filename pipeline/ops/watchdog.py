@@ -1,7 +1,7 @@
 """Watchdog: a worker that has work but makes no progress dumps its state and exits.
 
 Faust workers can wedge without an error: records Faust dropped around a rebalance hold the
-commit before them (pipeline.agents.offsets), and a restarted worker was seen to sit idle in
+commit before them (pipeline.faust_fixes.offsets), and a restarted worker was seen to sit idle in
 front of a backlog. Waiting does not help and nothing is logged, so the worker checks
 itself: when its input has uncommitted records, recovery is over, and no article or event
 has been handled for `watchdog_stall_seconds`, it logs the SIGUSR1 diagnostic dump and
@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pipeline import diagnostics
 from pipeline import topics as T
+from pipeline.ops import diagnostics
 
 if TYPE_CHECKING:
     from pipeline.app import Runtime

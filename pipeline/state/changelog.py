@@ -22,7 +22,7 @@ from typing import Any
 
 from faust.stores.base import SerializedStore
 
-from pipeline.agents.output import Output
+from pipeline.state.output import Output
 
 log = logging.getLogger(__name__)
 

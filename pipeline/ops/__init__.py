@@ -1,0 +1,1 @@
+"""Running a worker process: the watchdog, memory and allocator settings, diagnostic dumps."""
