@@ -51,6 +51,7 @@ def P() -> dict[str, re.Pattern[str]]:
         + lx["hold_adjectival"]
         + ")"
         r"|(?P<ct>" + lx["contest_triggers"] + r")"
+        r"|(?P<gb>" + lx["gain_bare"] + r")"
         r")\b"
     )
     return {
@@ -1594,6 +1595,29 @@ _ATTEMPT = re.compile(
 _COUNTER_OFFENSIVE = re.compile(r"counter-?offensive")
 
 
+_OBJECT_NOUN_OF = re.compile(
+    r"\b(?:city|town|village|capital|district|province|region|port|base|provinces|districts"
+    r"|towns|villages|cities) of\b"
+)
+_OBJECT_LEAD = re.compile(r"\s+(?:back\s+)?(?:the\s+|a\s+)?(?:[\w'’-]+\s+){0,3}?$")
+
+
+def _place_is_object(ctx: Ctx, si: int, t0: int, t1: int) -> bool:
+    """The parse's object of the verb at t0 names a place, and nothing but modifiers precede it."""
+    roles = _roles(ctx, si, t0)
+    if roles is None or roles.patient is None or roles.passive:
+        return False
+    p0, p1 = roles.patient
+    for pm in ctx.places[si]:
+        if p0 <= pm.start < p1 and _resolve_place(ctx, pm, si) is not None:
+            lead = ctx.body[t1 : pm.start]
+            bare = _OBJECT_NOUN_OF.sub(" ", lead.lower())
+            return bool(_OBJECT_LEAD.fullmatch(lead)) and not re.search(
+                r"\b(?:in|at|of|from|to|on|near|for|with|by)\b", bare
+            )
+    return False
+
+
 def _territorial(
     ctx: Ctx, si: int, m: re.Match[str], gname: str, trig_starts: list[int], out: list[Cand]
 ) -> None:
@@ -1605,6 +1629,7 @@ def _territorial(
     cs, ce = _clause_bounds(ctx, si, t0)
     kind = {
         "ga": "gain",
+        "gb": "gain",
         "gn": "gain",
         "gp": "gain",
         "gt": "gain",
@@ -1615,6 +1640,12 @@ def _territorial(
     }[gname]
     if _blocked(ctx, si, t0, t1, cs, kind=kind):
         return
+    if gname == "gb":
+        # a bare "took" gains only a place that is its direct object ("took the Warduj
+        # district"), never "took place in Kabul" or "took hostages in Mosul"
+        if not _place_is_object(ctx, si, t0, t1):
+            return
+        gname = "ga"
     if gname == "ga" and _PERSON_OBJECT.match(low, t1):
         return  # "captured a senior member of ...": people, not places
     mentions = ctx.actors[si]

@@ -111,6 +111,12 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             r"\b(?P<word>" + lx["crossing_words"] + "|" + lx["base_words"] + r")\s+(?:of|at)\s+$",
             re.I,
         ),
+        # "the airport in the ancient city of Timbuktu": a facility of a town (not of a region)
+        "facility_in": re.compile(
+            r"\b(?P<word>" + lx["crossing_words"] + "|" + lx["base_words"] + r")\s+(?:in|near"
+            r"|outside)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?(?:(?:city|town) of\s+)?$",
+            re.I,
+        ),
     }
     # the same patterns for lower-cased text, without re.IGNORECASE (their sources are lower-case)
     for name in ("generic", "relation_before", "city_before"):
@@ -294,6 +300,8 @@ def complete_scan(
         crossing = pats["crossing_after"].match(sent, rel_b)
         base = None if crossing else pats["base_after"].match(sent, rel_b)
         facility_before = pats["facility_before"].search(sent[max(0, rel_a - 40) : rel_a])
+        if facility_before is None and all(e.kind in ("city", "district") for e in pm.entries):
+            facility_before = pats["facility_in"].search(sent[max(0, rel_a - 60) : rel_a])
         prov = pats["province_after"].match(sent, rel_b)
         if crossing or base:
             # "Tabqa airfield", "the Nasib border crossing": the facility, not the town

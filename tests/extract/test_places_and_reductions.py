@@ -92,3 +92,23 @@ def test_a_force_cut_to_a_number_is_an_announced_withdrawal_with_troops_remainin
 
 def test_a_number_that_falls_is_not_a_withdrawal_unless_it_counts_troops() -> None:
     assert _events("Attacks on U.S. troops in Iraq fell to 30 a month in 2008.") == []
+
+
+def test_a_bare_took_gains_the_place_that_is_its_object() -> None:
+    events = _events("Taliban fighters took the Khwahan district of Badakhshan on Friday.")
+    assert [(e["actor"]["code"], e["location"]["kind"], e["change"]) for e in events] == [
+        ("TALIBAN", "district", "gain")
+    ], _where(events)
+
+
+def test_a_bare_took_without_a_place_object_is_no_event() -> None:
+    assert _events("Talks between Taliban envoys took place in Kabul on Friday.") == []
+    assert _events("Taliban fighters took hostages in Kunduz on Friday.") == []
+
+
+def test_a_facility_in_a_named_town_is_a_base_of_that_town() -> None:
+    events = _events("Malian forces took control of the airport in the city of Gao in Mali.")
+    assert [(e["location"]["kind"], e["location"]["country"]) for e in events] == [
+        ("base", "MLI")
+    ], _where(events)
+    assert "Gao" in events[0]["location"]["name"]
