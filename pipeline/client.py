@@ -1,8 +1,9 @@
-"""Python client: publish articles, iterate a derived stream. Built on kafka-python.
+"""Python client: publish articles, read the tables, iterate a stream. Built on kafka-python.
 
-from pipeline.client import FrontlineClient
+from pipeline import FrontlineClient
 client = FrontlineClient()
-client.publish([{"body": "...", "published_at": "2021-07-12"}])
+report = client.publish({"body": "...", "published_at": "2021-07-12"})
+control = client.read_table("control")
 for rec in client.stream("territorial-control", from_beginning=True, follow=False):
     print(rec.value)
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,9 +26,17 @@ from pipeline.broker.clients import BrokerUnavailable, make_consumer, make_produ
 from pipeline.config import Settings, get_settings
 from schemas import Article
 
+# What `publish` takes: one article, or any iterable of them.
+ArticleLike = Article | Mapping[str, Any]
+# An article as `pipeline.inputs` reads it from a file: (origin, data or None, problem).
+InputTuple = tuple[str, dict[str, Any] | None, str | None]
+
 
 @dataclass
 class PublishReport:
+    """What happened to each published article: sent (their `ids`), rejected by validation or
+    failed to reach Kafka (both with a line in `problems`)."""
+
     sent: int = 0
     rejected: int = 0
     failed: int = 0
@@ -87,7 +96,19 @@ def prepare_article(data: dict[str, Any]) -> tuple[str, bytes]:
     return article.article_id, orjson.dumps(out)
 
 
+def _as_input(index: int, article: Any) -> InputTuple:
+    if isinstance(article, Article):
+        data = article.model_dump(mode="json", exclude_none=True)
+        return f"article {article.article_id}", data, None
+    if isinstance(article, Mapping):
+        name = article.get("id") or f"#{index}"
+        return f"article {name}", dict(article), None
+    return f"article #{index}", None, f"expected a dict or Article, got {type(article).__name__}"
+
+
 class FrontlineClient:
+    """Publish articles, read the tables and subscribe to streams of one Frontline cluster."""
+
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
 
@@ -97,12 +118,30 @@ class FrontlineClient:
     # -- publishing ---------------------------------------------------------------------
     def publish(
         self,
-        items: Iterable[tuple[str, dict[str, Any] | None, str | None]],
+        articles: ArticleLike | Iterable[ArticleLike],
+        *,
+        on_progress: Callable[[PublishReport], None] | None = None,
+    ) -> PublishReport:
+        """Validate and send articles: `Article` models or dicts of their fields (`body`
+        required), one or an iterable. Invalid ones are reported, not sent."""
+        if isinstance(articles, Article | Mapping):
+            articles = [articles]
+        elif isinstance(articles, str | bytes):
+            raise TypeError("publish takes article dicts or Article models, not text")
+        return self.publish_inputs(
+            (_as_input(i, a) for i, a in enumerate(articles)), on_progress=on_progress
+        )
+
+    def publish_inputs(
+        self,
+        items: Iterable[InputTuple],
         *,
         validate: bool = True,
         on_progress: Callable[[PublishReport], None] | None = None,
     ) -> PublishReport:
-        """Publish (origin, data, problem) items; invalid ones are reported, not sent."""
+        """Publish articles as `pipeline.inputs` reads them from files, (origin, data,
+        problem) tuples; without `validate`, data is sent as it is (the worker dead-letters
+        what is invalid)."""
         report = PublishReport()
         producer = make_producer(self.settings)
         topic = self.topic(T.ARTICLES)

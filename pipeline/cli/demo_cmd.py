@@ -146,7 +146,7 @@ def _demo(args: argparse.Namespace) -> int:
         client = FrontlineClient(settings)
         items = [(i.origin, i.data, i.problem) for i in iter_path(str(args.articles))]
         since_ms = int(time.time() * 1000) - 1000
-        report = client.publish(items)
+        report = client.publish_inputs(items)
         say(f"published {report.sent} articles from {args.articles}")
         _wait_ledger(client, report.ids, since_ms, timeout=60)
         print_events(client, report.ids)

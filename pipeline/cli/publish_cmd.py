@@ -32,7 +32,7 @@ def _publish(args: argparse.Namespace) -> int:
         for i in iter_inputs(args.paths, published_at=args.published_at, source=args.source)
     )
     try:
-        report = client.publish(items, validate=not args.no_validate, on_progress=progress)
+        report = client.publish_inputs(items, validate=not args.no_validate, on_progress=progress)
     except BrokerUnavailable as exc:
         raise CliError(str(exc), exit_code=3) from exc
     finally:

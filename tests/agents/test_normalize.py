@@ -37,7 +37,7 @@ def test_seed_articles_yield_events_on_their_topics(
 ) -> None:
     client, worker = running
     items = [(i.origin, i.data, i.problem) for i in iter_path(str(SEEDS))]
-    report = client.publish(items)
+    report = client.publish_inputs(items)
     assert report.sent == 2 and report.rejected == 0
     wait_for(client, "ledger", lambda recs: set(report.ids) <= ledger_ids(recs))
 
@@ -85,14 +85,14 @@ def test_invalid_inputs_land_in_the_dlq_with_reasons(
         client.publish_raw([raw], key=name.encode(), headers=[("case", name.encode())])
     # The same id again with another body: the first stands, the second is dead-lettered.
     first = {"id": "dup-id", "body": "France announces it will withdraw troops."}
-    client.publish([("first", first, None)])
+    client.publish(first)
     client.publish_raw(
         [orjson.dumps({"id": "dup-id", "body": "A different text."})],
         key=b"dup-id",
         headers=[("case", b"duplicate-id")],
     )
     # A good article after the bad ones proves the worker kept going.
-    good = client.publish([("good", {"body": "Canada withdraws its troops."}, None)])
+    good = client.publish({"body": "Canada withdraws its troops."})
 
     def complete(recs: list[StreamRecord]) -> bool:
         return len(recs) >= len(BAD_INPUTS) + 1
@@ -118,7 +118,7 @@ def test_ledger_accounts_for_every_published_article(
     client, _ = running
     corpus = SHARED / "data" / "wcep" / "wcep-afghanistan-corpus.jsonl"
     items = [(i.origin, i.data, i.problem) for i in iter_path(str(corpus))][:300]
-    report = client.publish(items)
+    report = client.publish_inputs(items)
     client.publish_raw([b"junk"] * 5)
     expected = report.sent + 5
     ledger = wait_for(client, "ledger", lambda recs: len(recs) >= expected)
@@ -151,7 +151,7 @@ def test_digests_survive_a_restart_through_the_changelog(
     first = start_worker(settings)
     client = FrontlineClient(settings)
     body = {"id": "kept-id", "body": "France withdraws its troops from Kapisa."}
-    client.publish([("first", body, None)])
+    client.publish(body)
     wait_for(client, "ledger", lambda recs: "kept-id" in ledger_ids(recs))
     first.stop()
 

@@ -28,14 +28,14 @@ pytestmark = pytest.mark.integration
 CORPUS = SHARED / "data" / "wcep" / "wcep-afghanistan-corpus.jsonl"
 
 
-def corpus_items(n: int) -> list[tuple[str, dict[str, object] | None, str | None]]:
+def corpus_items(n: int) -> list[dict[str, object]]:
     base = [i for i in iter_path(str(CORPUS)) if i.data]
     out = []
     for k in range(n):
         item = base[k % len(base)]
         data = dict(item.data or {})
         data["id"] = f"fault-{k}"
-        out.append((item.origin, data, None))
+        out.append(data)
     return out
 
 

@@ -76,7 +76,7 @@ def test_pipeline_runs_end_to_end_through_a_sasl_listener(
     settings = sasl_settings(sasl_bootstrap, tmp_path)
     worker = start_worker(settings)  # Faust (aiokafka) authenticates too
     client = FrontlineClient(settings)
-    report = client.publish([("t", {"id": "sasl-1", "body": "France withdraws its troops."}, None)])
+    report = client.publish({"id": "sasl-1", "body": "France withdraws its troops."})
     assert report.sent == 1
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

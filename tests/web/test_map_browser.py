@@ -88,7 +88,7 @@ def control_keys(base: str) -> set[str]:
 
 def publish_seeds(settings: Settings) -> None:
     items = ((i.origin, i.data, i.problem) for i in iter_inputs([str(SEEDS)]))
-    report = FrontlineClient(settings).publish(items)
+    report = FrontlineClient(settings).publish_inputs(items)
     assert report.sent == 2 and report.failed == 0 and report.rejected == 0, report.problems
 
 
