@@ -1033,6 +1033,12 @@ def _pick_dates(
 # ----------------------------------------------------------------------------- places per trigger
 
 
+_DIRECTION_BEFORE = re.compile(
+    r"\b((?:north|south|east|west|central|north-?east|north-?west|south-?east|south-?west)"
+    r"(?:ern)?)\s+$"
+)
+_LOCATIVE_BEFORE = re.compile(r"\b(?:in|inside|across|throughout|within|around)\s+(?:the\s+)?$")
+_POWER = re.compile(r"\bpower\b")
 _COUNTRY_POSSESSIVE = re.compile(r"['’]s?\s")
 _SHARE_AFTER = re.compile(r"['’]s?\s+(?:\w+\s+)?(?:territory|land|soil)\b")
 
@@ -1060,6 +1066,23 @@ def _places_in(
             and not _SHARE_AFTER.match(low, pm.end)
         ):
             continue  # "Iraq's second city", "Yemen's state TV": the country qualifies a noun
+        if kind == "country" and territorial:
+            before = low[max(lo, pm.start - 30) : pm.start]
+            side = _DIRECTION_BEFORE.search(before)
+            if side:
+                # "northern Mali": a named part of the country, never the whole of it
+                name = f"{body[pm.start - len(side.group(1)) - 1 : pm.start - 1]} {pm.text}"
+                region = Place(
+                    name=name.strip(),
+                    kind="region",
+                    country=entry.country,
+                    lat=entry.lat,
+                    lon=entry.lon,
+                )
+                out.append((region, entry, pm.start))
+                continue
+            if _LOCATIVE_BEFORE.search(before) and not _POWER.search(low, lo, pm.start):
+                continue  # "seized a base in Myanmar": where it happened, not what was taken
         if kind == "country" and entry.country != ctx.host:
             left = not territorial and (
                 _FROM_BEFORE.search(low, max(lo, pm.start - 12), pm.start)
@@ -1085,6 +1108,13 @@ def _places_in(
     for pl, _entry, pos in out:
         if pl.kind == "country" and any(o[0].kind != "country" for o in out):
             continue
+        if (
+            pl.kind == "region"
+            and _entry.kind == "country"
+            and any(o[0].kind not in ("country", "region") for o in out)
+        ):
+            continue  # "Lysychansk ... in eastern Ukraine": the part of the country qualifies
+
         if pl.kind == "province" and any(
             o[0].kind != "province"
             and (o[0].adm1 == pl.adm1 if pl.adm1 else o[1].province == pl.name)

@@ -112,3 +112,20 @@ def test_a_facility_in_a_named_town_is_a_base_of_that_town() -> None:
         ("base", "MLI")
     ], _where(events)
     assert "Gao" in events[0]["location"]["name"]
+
+
+def test_a_country_named_only_as_where_something_was_taken_is_not_taken() -> None:
+    events = _events("Kachin rebels captured a small army outpost in Myanmar on Tuesday.")
+    assert all(e["location"]["kind"] != "country" for e in events), _where(events)
+
+
+def test_a_direction_and_a_country_are_a_region_of_that_country() -> None:
+    events = _events("Islamist fighters from Ansar Dine seized control of northern Mali in 2012.")
+    assert [(e["location"]["name"], e["location"]["kind"]) for e in events] == [
+        ("northern Mali", "region")
+    ], _where(events)
+
+
+def test_seizing_power_in_a_country_is_a_gain_of_the_country() -> None:
+    events = _events("The Taliban seized power in Afghanistan in August.", "2021-09-01")
+    assert [(e["actor"]["code"], e["location"]["kind"]) for e in events] == [("TALIBAN", "country")]
