@@ -250,6 +250,8 @@ def weekday_anchors(text: str, ref: date) -> dict[int, date]:
             if d.start != wm.start() or d.precision != "day":
                 continue
             frag = text[d.start : d.end].split(",")[0].strip().lower()
-            if frag in WEEKDAYS and d.value.weekday() == WEEKDAYS[frag]:
+            # a day after the reference (an update appended later) anchors nothing: the
+            # article's bare weekdays are still read against its own date
+            if frag in WEEKDAYS and d.value.weekday() == WEEKDAYS[frag] and d.value <= ref:
                 anchors.setdefault(WEEKDAYS[frag], d.value)
     return anchors

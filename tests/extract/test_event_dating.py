@@ -90,3 +90,15 @@ def test_lede_date_after_publication_or_long_before_is_not_the_narrative_date() 
     assert by["hold"]["event_date"] == "2017-07-20"
     by = _lede_events("9 January 2017")  # more than 120 days before
     assert by["hold"]["event_date"] == "2017-07-20"
+
+
+def test_a_later_update_does_not_move_the_articles_own_weekdays() -> None:
+    from pipeline.extract import extract
+    from schemas import Article
+
+    text = (
+        "Taliban fighters took the Warduj district of Badakhshan on Thursday, officials said.\n\n"
+        "Update, Thursday, November 5: the army said the fighting had ended."
+    )
+    events = extract(Article(id="t", body=text, published_at="2015-10-03"))
+    assert [str(e.event_date) for e in events] == ["2015-10-01"]
