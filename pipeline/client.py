@@ -274,6 +274,48 @@ class FrontlineClient:
         """A `pipeline.readmodel.ReadModel` of the given tables (all by default)."""
         return load_read_model(self.settings, names)
 
+    # -- exports ------------------------------------------------------------------------
+    def read_events(self, types: Iterable[str] | None = None) -> list[Any]:
+        """Every event on the events topics (`withdrawal`, `territorial_control`; both by
+        default) up to their end offsets now, as event models; records that do not parse
+        as events are skipped."""
+        from pydantic import ValidationError
+
+        from pipeline.export.select import EVENT_TYPES
+        from schemas.events import parse_event
+
+        events: list[Any] = []
+        for kind in types or EVENT_TYPES:
+            if kind not in EVENT_TYPES:
+                raise ValueError(f"unknown event type {kind!r} (known: {', '.join(EVENT_TYPES)})")
+            for record in self.stream(EVENT_TYPES[kind]):
+                if record.raw is None:
+                    continue
+                try:
+                    events.append(parse_event(record.raw))
+                except (ValidationError, ValueError):
+                    continue
+        return events
+
+    def export(self, kind: str, fmt: str = "csv", **filters: str) -> str:
+        """`control`, `withdrawals`, `claims` or `events` as CSV or GeoJSON text, as
+        `frontline export` prints it and GET /api/<kind>.<fmt> answers. Filters: those of
+        the table's list endpoint (country, province, actor, status, since, as_of), or for
+        events country, since and type. Raises `pipeline.export.ExportError` for an unknown
+        kind or format, `pipeline.tables.query.QueryError` for a bad filter."""
+        from pipeline import export as X
+        from pipeline.export.select import EVENT_TYPES, event_filter, select_events, table_rows
+
+        if kind not in X.KINDS or fmt not in X.FORMATS:
+            X.render(kind, [], fmt)  # raises the ExportError naming what is known
+        if kind == "events":
+            country, since, bases = event_filter(filters)
+            types = [t for t, base in EVENT_TYPES.items() if base in bases]
+            items = select_events(self.read_events(types), country, since)
+        else:
+            items = table_rows(load_read_model(self.settings, [kind]), kind, filters)
+        return X.render(kind, items, fmt)
+
 
 # -- tables: the loader behind FrontlineClient.read_table / read_tables ---------------------
 def load_read_model(

@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "extract_cmd",
     "eval_cmd",
     "tables_cmd",
+    "export_cmd",
     "audit_cmd",
 )
 

@@ -27,7 +27,8 @@ Record = dict[str, Any]
 
 KINDS = ("control", "withdrawals", "claims", "events")
 FORMATS = ("csv", "geojson")
-MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "geojson": "application/geo+json"}
+# UTF-8 both; aiohttp takes no charset parameter with a body of bytes.
+MEDIA_TYPES = {"csv": "text/csv", "geojson": "application/geo+json"}
 
 # ACLED's geo_precision: 1 the exact town or site, 2 part of a region or near a town,
 # 3 a larger region (its capital's or centre's coordinates stand for it).

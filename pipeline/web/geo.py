@@ -317,6 +317,14 @@ def build_geo(
         "licence_url": spec.get("licence_url"),
         "levels": levels,
         "layers": layers,
+        # Places are drawn at their coordinates: x = (lon - min_lon) * kx * scale,
+        # y = (max_lat - lat) * scale.
+        "projection": {
+            "min_lon": project.min_lon,
+            "max_lat": project.max_lat,
+            "kx": project.kx,
+            "scale": project.scale,
+        },
     }
 
 

@@ -1,5 +1,7 @@
-"""The live map page: `GET /` (the page), `GET /static/{name}` (its assets) and
-`GET /api/geo/{theatre}` (boundaries as precomputed SVG paths with P-codes and names).
+"""The live map page: `GET /` (the page), `GET /static/{name}` (its assets),
+`GET /api/geo-names` (ISO3 -> country name) and `GET /api/geo/{theatre}` (boundaries as
+precomputed SVG paths with codes and names: a theatre file's layers, else the Natural Earth
+outlines around any country, `GET /api/geo/SYR`, or of the world, `GET /api/geo/world`).
 
 The page itself reads the tables' JSON API (/api/control, /api/withdrawals, /api/claims,
 /api/activity) and polls /api/status for live updates; nothing it loads leaves the origin.
@@ -7,11 +9,14 @@ The page itself reads the tables' JSON API (/api/control, /api/withdrawals, /api
 
 from __future__ import annotations
 
+import gzip
+import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.web import geo
+from pipeline.web import geo, world
 
 if TYPE_CHECKING:
     from pipeline.app import Runtime
@@ -48,6 +53,34 @@ def _index_html() -> bytes:
     return page.replace("{{THEATRE}}", geo.default_theatre()).encode("utf-8")
 
 
+def theatre_geo_bytes(theatre: str, *, gzipped: bool = False) -> bytes:
+    """A theatre's map as JSON: its own boundary files where it has a theatre file
+    (Afghanistan's districts), else the country outlines around an ISO3 country, or the
+    world overview (`world`)."""
+    try:
+        if gzipped:
+            return geo.theatre_geo_json_gzip(theatre)
+        return geo.theatre_geo_json(theatre)
+    except geo.UnknownTheatre:
+        if theatre.lower() != world.WORLD and not re.fullmatch(r"[A-Za-z]{3}", theatre):
+            raise
+    body = world.country_geo_json(
+        theatre.lower() if theatre.lower() == world.WORLD else theatre.upper()
+    )
+    return _gzip(body) if gzipped else body
+
+
+@lru_cache(maxsize=32)
+def _gzip(body: bytes) -> bytes:
+    return gzip.compress(body, compresslevel=6, mtime=0)
+
+
+@lru_cache(maxsize=1)
+def _names_json() -> bytes:
+    """ISO3 -> country name, for the theatre selector."""
+    return json.dumps(world.country_names(), separators=(",", ":"), sort_keys=True).encode()
+
+
 def _accepts_gzip(request: Any) -> bool:
     return "gzip" in (request.headers.get("Accept-Encoding") or "").lower()
 
@@ -74,17 +107,29 @@ def register(rt: Runtime) -> None:
             headers={"Cache-Control": "no-cache"},
         )
 
+    @app.page("/api/geo-names")
+    async def map_geo_names(web: Any, request: Any) -> Any:
+        return web.bytes(
+            _names_json(),
+            content_type="application/json",
+            headers={"Cache-Control": "max-age=3600"},
+        )
+
     @app.page("/api/geo/{theatre}")
     async def map_geo(web: Any, request: Any, theatre: str) -> Any:
         try:
-            body = geo.theatre_geo_json(theatre)
-        except geo.UnknownTheatre:
+            body = theatre_geo_bytes(theatre, gzipped=_accepts_gzip(request))
+        except (geo.UnknownTheatre, world.UnknownCountry):
             known = sorted(geo.theatre_files())
             return web.json(
-                {"error": "unknown theatre", "theatre": theatre, "known": known}, status=404
+                {
+                    "error": "unknown theatre",
+                    "theatre": theatre,
+                    "known": [*known, "world", "any ISO 3166-1 alpha-3 code"],
+                },
+                status=404,
             )
         headers = {"Cache-Control": "max-age=3600", "Vary": "Accept-Encoding"}
         if _accepts_gzip(request):
             headers["Content-Encoding"] = "gzip"
-            body = geo.theatre_geo_json_gzip(theatre)
         return web.bytes(body, content_type="application/json", headers=headers)

@@ -7,10 +7,12 @@ gives the same answer, with one worker or several (no routing to the partition o
 
     GET /api/control?country=&province=&actor=&status=&since=&limit=&offset=&cursor=&as_of=
     GET /api/control/{place_key}
-    GET /api/withdrawals[?...]          GET /api/withdrawals/{actor_code}
+    GET /api/withdrawals[?...]          GET /api/withdrawals/{key}  (actor:country, USA:AFG)
     GET /api/claims[?...]               GET /api/claims/{actor_code}
     GET /api/activity?spec=&group=&since=&closed=&limit=&offset=&cursor=
     GET /api/status
+
+and the exports of `pipeline.web.exports` (/api/control.geojson, /api/events.csv, ...).
 
 Bad parameters answer 400 with {"error", "param"}; an unknown key 404 with the same shape.
 """
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from pipeline import topics as T
 from pipeline.readmodel import KEY_MAX, TABLE_TOPICS, ReadModel
 from pipeline.tables.query import QueryError
+from pipeline.web import exports
 
 if TYPE_CHECKING:
     from pipeline.app import Runtime
@@ -124,6 +127,7 @@ def register(rt: Runtime) -> None:
     model = ReadModel()
     state: dict[str, Any] = {"caught_up": False}
     rt.stats["readside"] = state
+    exports.register_views(rt, model)
 
     @app.task
     async def readside() -> None:
@@ -157,7 +161,7 @@ def register(rt: Runtime) -> None:
 
     for table, param in (
         ("control", "place_key"),
-        ("withdrawals", "actor_code"),
+        ("withdrawals", "key"),
         ("claims", "actor_code"),
     ):
         app.page(f"/api/{table}", name=f"api-{table}")(list_view(table))

@@ -6,6 +6,8 @@ Events are published directly to the event topics, keyed as production keys them
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -136,7 +138,7 @@ def wait_until(
 def http_rows(worker: WorkerProcess, table: str, query: str = "") -> dict[str, dict[str, Any]]:
     status, body = get(f"{worker.url}/api/{table}?limit=500{query}")
     assert status == 200, body
-    key = {"control": "place_key", "withdrawals": "actor_code", "claims": "actor_code"}[table]
+    key = {"control": "place_key", "withdrawals": "key", "claims": "actor_code"}[table]
     return {row[key]: row for row in body["items"]}
 
 
@@ -213,14 +215,15 @@ def check_control(rows: dict[str, dict[str, Any]]) -> None:
 
 
 def check_withdrawals(rows: dict[str, dict[str, Any]]) -> None:
-    usa = rows["USA"]
+    usa = rows["USA:AFG"]  # one row per actor and country left
     assert usa["status"] == "ongoing" and usa["status_date"] == "2021-07-06"
     assert usa["percent_complete"] == 90
     assert usa["deadline"] == "2021-08-31"
     assert usa["troops"] == 2500
     assert (usa["first_event_date"], usa["last_event_date"]) == ("2021-04-14", "2021-07-06")
     assert (usa["reports"], usa["events"]) == (2, 2)
-    assert rows["FRA"]["status"] == "completed" and rows["FRA"]["troops"] == 400
+    assert rows["FRA:AFG"]["status"] == "completed" and rows["FRA:AFG"]["troops"] == 400
+    assert (usa["actor_code"], usa["country"]) == ("USA", "AFG")
 
 
 def check_claims(rows: dict[str, dict[str, Any]]) -> None:
@@ -247,9 +250,13 @@ def settled(worker: WorkerProcess) -> bool:
 
 
 def cli_json(settings: Settings, *args: str) -> Any:
+    return json.loads(cli_text(settings, "tables", *args, "--json"))
+
+
+def cli_text(settings: Settings, *args: str) -> str:
     env = {**os.environ, **settings_env(settings)}
     out = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "tables", *args, "--json"],
+        [sys.executable, "-m", "pipeline.cli", *args],
         env=env,
         cwd=PROJECT_ROOT,
         capture_output=True,
@@ -257,7 +264,12 @@ def cli_json(settings: Settings, *args: str) -> Any:
         timeout=60,
     )
     assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
+    return out.stdout
+
+
+def get_text(url: str) -> tuple[str, str]:
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        return resp.headers.get("Content-Type", ""), resp.read().decode("utf-8")
 
 
 @pytest.fixture
@@ -281,7 +293,7 @@ def test_tables_over_http_topics_and_cli(
     assert status == 200 and row == control["AF33"]
     status, body = get(f"{worker.url}/api/control/AF99")
     assert status == 404 and body["param"] == "place_key"
-    status, usa = get(f"{worker.url}/api/withdrawals/USA")
+    status, usa = get(f"{worker.url}/api/withdrawals/USA:AFG")
     assert status == 200 and usa["percent_complete"] == 90
     status, taliban = get(f"{worker.url}/api/claims/TALIBAN")
     assert status == 200 and taliban["territory_share_percent"] == 85
@@ -341,7 +353,7 @@ def test_tables_over_http_topics_and_cli(
     assert model.snapshot("control") == http_rows(worker, "control")
     assert model.snapshot("withdrawals") == http_rows(worker, "withdrawals")
     assert model.snapshot("claims") == http_rows(worker, "claims")
-    assert client.read_table("withdrawals")["USA"].percent_complete == 90
+    assert client.read_table("withdrawals")["USA:AFG"].percent_complete == 90
     # activity: one record per group (all its windows) or per closed window, read back as
     # the same window rows the worker serves
     _, served = get(f"{worker.url}/api/activity?spec=control-30d&group=AF33&limit=500")
@@ -366,6 +378,32 @@ def test_tables_over_http_topics_and_cli(
     assert cli_json(settings, "control", "--as-of", "2021-07-15") == body
     _, body = get(f"{worker.url}/api/activity?spec=control-30d&group=AF33")
     assert cli_json(settings, "activity", "--spec", "control-30d", "--group", "AF33") == body
+
+    # Exports read back: control rows as GeoJSON features, events as CSV, the CLI's the same.
+    media, text = get_text(f"{worker.url}/api/control.geojson")
+    assert media.startswith("application/geo+json")
+    doc = json.loads(text)
+    assert doc["type"] == "FeatureCollection"
+    features = {f["id"]: f for f in doc["features"]}
+    assert set(features) == set(http_rows(worker, "control"))
+    kandahar = features["AF33"]["properties"]
+    assert (kandahar["status"], kandahar["controller_code"]) == ("controlled", "AFG-FORCES")
+    assert kandahar["event_id"] == "k2" and kandahar["date_basis"] == "published_at"
+    assert cli_text(settings, "export", "control", "--format", "geojson") == text
+    media, text = get_text(f"{worker.url}/api/events.csv")
+    assert media.startswith("text/csv")
+    events = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert sorted(e["event_id"] for e in events) == sorted(published)  # once each
+    capture = next(e for e in events if e["event_id"] == "k1")
+    assert (capture["event_type"], capture["sub_event_type"]) == ("territorial_control", "gain")
+    assert (capture["actor1_code"], capture["actor2_code"]) == ("TALIBAN", "AFG-FORCES")
+    assert capture["event_date"] == "2021-07-10" and capture["admin1"] == "AF33"
+    # (CSV lines end in CRLF; the subprocess reads its output in text mode)
+    assert cli_text(settings, "export", "events") == text.replace("\r\n", "\n")
+    _, only = get_text(f"{worker.url}/api/events.csv?type=withdrawal")
+    assert len(list(csv.DictReader(io.StringIO(only, newline="")))) == 3
+    status, body = get(f"{worker.url}/api/events.csv?colour=red")
+    assert status == 400 and body["param"] == "colour"
 
     # Re-publishing everything changes nothing.
     before = {t: http_rows(worker, t) for t in ("control", "withdrawals", "claims")}
