@@ -1,6 +1,6 @@
 """The Faust application: topics, agents and web views wired to the pure code.
 
-`create_app()` builds an app from Settings; the module-level `app` serves `faust -A pipeline.app`.
+`create_app()` builds an app from Settings; `faust -A pipeline.app` gets one from the environment.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def worker_datadir(settings: Settings) -> Path:
     # One RocksDB directory per worker: two workers on one host must not share a lock.
     if settings.worker_datadir is not None:
         return settings.worker_datadir
-    return settings.state_dir / "workers" / f"{settings.app_id}-{settings.web_port}"
+    return settings.workers_dir / f"{settings.app_id}-{settings.web_port}"
 
 
 def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Runtime:
@@ -148,8 +148,10 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Runt
     return runtime
 
 
-def _module_app() -> faust.App:
-    return create_app().app
-
-
-app = _module_app()
+def __getattr__(name: str) -> Any:
+    # `faust -A pipeline.app` looks up `app`: built on that first use, never at import.
+    if name == "app":
+        app = create_app().app
+        globals()["app"] = app
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

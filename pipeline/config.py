@@ -126,6 +126,11 @@ class Settings(BaseSettings):
         }
 
     @property
+    def workers_dir(self) -> Path:
+        """Where workers keep their table state by default (one directory per worker)."""
+        return self.state_dir / "workers"
+
+    @property
     def local_bootstrap(self) -> str:
         return f"127.0.0.1:{self.local_kafka_port}"
 

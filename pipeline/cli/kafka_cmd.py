@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 
 from pipeline.broker.local import BrokerError, LocalKafka
 from pipeline.cli import CliError
@@ -52,6 +53,12 @@ def _wipe(args: argparse.Namespace) -> int:
     except BrokerError as exc:
         raise CliError(str(exc)) from exc
     print(f"removed {kafka.state_dir}")
+    # Workers' tables are copies of changelogs on the wiped broker: kept, the next worker
+    # would find its stored changelog offsets past the new topics' ends and die in recovery.
+    workers = get_settings().workers_dir
+    if workers.exists():
+        shutil.rmtree(workers)
+        print(f"removed {workers} (workers' table state)")
     return 0
 
 
@@ -66,4 +73,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.set_defaults(func=_start)
     actions.add_parser("stop", help="stop it by its own pid").set_defaults(func=_stop)
     actions.add_parser("status", help="exit 0 when every node runs").set_defaults(func=_status)
-    actions.add_parser("wipe", help="delete the local broker's data").set_defaults(func=_wipe)
+    actions.add_parser(
+        "wipe", help="delete the local broker's data and the workers' table state"
+    ).set_defaults(func=_wipe)
