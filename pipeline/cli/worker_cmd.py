@@ -79,13 +79,20 @@ def run_worker(settings: Settings, loglevel: str = "info") -> int:
     return 0
 
 
+def worker_settings(args: argparse.Namespace, base: Settings) -> Settings:
+    """`base` with the command line's options applied (validated like the environment)."""
+    options = {
+        name: value
+        for name, value in (("web_port", args.web_port), ("worker_datadir", args.datadir))
+        if value is not None
+    }
+    if not options:
+        return base
+    return Settings.model_validate({**base.model_dump(), **options})
+
+
 def _worker(args: argparse.Namespace) -> int:
-    if args.web_port is not None:
-        os.environ["FRONTLINE_WEB_PORT"] = str(args.web_port)
-    if args.datadir is not None:
-        os.environ["FRONTLINE_WORKER_DATADIR"] = str(args.datadir)
-    get_settings.cache_clear()
-    return run_worker(get_settings(), loglevel=args.loglevel)
+    return run_worker(worker_settings(args, get_settings()), loglevel=args.loglevel)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
