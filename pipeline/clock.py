@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-Clock = Callable[[], datetime]
+Clock = Callable[[], datetime]  # a timezone-aware "now"; injected, never implicit
 
 
 def utc_now() -> datetime:

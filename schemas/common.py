@@ -35,6 +35,17 @@ class ClaimStatus(StrEnum):
     DISPUTED = "disputed"
 
 
+# How much a statement's attribution supports it (higher: stronger), the one order wherever
+# two statements are weighed: an official confirmation over unattributed news over one
+# party's own claim over a claim the other side denies (as the labelling guide defines them).
+CLAIM_STRENGTH: dict[ClaimStatus, int] = {
+    ClaimStatus.DISPUTED: 0,
+    ClaimStatus.CLAIMED: 1,
+    ClaimStatus.REPORTED: 2,
+    ClaimStatus.CONFIRMED: 3,
+}
+
+
 class DatePrecision(StrEnum):
     DAY = "day"
     MONTH = "month"

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date
 
+from pipeline.clock import Clock
 from schemas.article import parse_published_at
-from schemas.common import ClaimStatus
+from schemas.common import CLAIM_STRENGTH, ClaimStatus
 from schemas.events import TerritorialControlEvent, WithdrawalEvent
 from schemas.tables import (
     MAX_EVIDENCE_CHARS,
@@ -18,15 +18,9 @@ from schemas.tables import (
 )
 
 AnyEvent = WithdrawalEvent | TerritorialControlEvent
-Clock = Callable[[], datetime]  # returns a timezone-aware "now"; injected, never implicit
 
 # Claim strength, the tiebreaker between events of the same day (higher wins).
-STRENGTH: dict[ClaimStatus, int] = {
-    ClaimStatus.DISPUTED: 0,
-    ClaimStatus.CLAIMED: 1,
-    ClaimStatus.REPORTED: 2,
-    ClaimStatus.CONFIRMED: 3,
-}
+STRENGTH = CLAIM_STRENGTH
 WEAK_CLAIMS = frozenset({ClaimStatus.CLAIMED, ClaimStatus.DISPUTED})
 
 
@@ -43,13 +37,13 @@ class NotApplicableError(TableError):
 
 
 def today_from(clock: Clock | None) -> date | None:
-    """The clock's current date (UTC-normalised); the clock must return an aware datetime."""
+    """The clock's current date in UTC; the clock must return an aware datetime."""
     if clock is None:
         return None
     now = clock()
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("clock must return a timezone-aware datetime")
-    return now.date()
+    return now.astimezone(UTC).date()
 
 
 def effective_date(event: AnyEvent, today: date | None = None) -> date:
