@@ -18,9 +18,8 @@ Activity windows are event-time windows of `pipeline.tables.activity`, kept as o
 `ActivityState` row per (spec, group) in `tables-activity-state-*` (key `~state|spec|group`):
 the group's retained windows, its watermark, the ids of its open days and its late/future
 counters, read and written once per batch. No Faust windowed table is used (they expire by
-wall clock). Earlier versions kept a row per window, each with its own copy of the ids: a
-30-day window advancing daily wrote some 30 rows per event, and those writes were a fifth of
-the worker's CPU.
+wall clock). Not a row per window: each would carry its own copy of the ids, and a 30-day
+window advancing daily would write some 30 rows per event.
 
 The watermark is per group (province, actor), not per partition: a partition carries many
 groups whose timelines are unrelated, and an archive of 2012 reports replayed after 2021 news
@@ -30,12 +29,11 @@ past them (plus grace); a quiet group's last windows stay open until it is heard
 Every row change is also sent, keyed by the row key, to the compacted topic of its table
 (`tables.control`, `tables.withdrawals`, `tables.claims`, `tables.activity`), with the id
 and write time of the event that caused it in its headers, without the reducers' id
-bookkeeping (`writebehind.published`). On `tables.activity` a group's windows travel together
-as one `ActivityGroupRow` (key `spec|group`) per batch, and a window that closes is also
-sent as its final `ClosedWindowRecord` (key `spec|group|start`). One record per window and
-batch was some 30 records per event, a sixth of the worker's CPU in an ablation run. A failing
-event is logged and counted (`stats["tables"]`), never allowed to kill the agent. Agents keep
-concurrency=1.
+bookkeeping (`schemas.tables.published_row`). On `tables.activity` a group's windows travel
+together as one `ActivityGroupRow` (key `spec|group`) per batch, rather than some 30 records
+per event, one per window; a window that closes is also sent as its final
+`ClosedWindowRecord` (key `spec|group|start`). A failing event is logged and counted
+(`stats["tables"]`), never allowed to kill the agent. Agents keep concurrency=1.
 
 Agents take events in batches (`take_events`, acked after the batch): reads and writes go
 through a `WriteBehind`, so each key is written and each row published once per batch, with

@@ -1,1 +1,2 @@
-"""Kafka plumbing: the local broker, topic definitions and kafka-python client settings."""
+"""Kafka plumbing: the local broker (`local`) and kafka-python clients and topic creation
+configured from Settings (`clients`); topic names and configs are defined in `pipeline.topics`."""
