@@ -71,6 +71,7 @@ def P() -> dict[str, re.Pattern[str]]:
         "hypo": c(hoist_boundaries(lx["hypothetical_cues"])),
         "commentary": c(hoist_boundaries(lx["commentary_cues"])),
         "neg": c(hoist_boundaries(lx["negation_cues"])),
+        "intent": c(lx["intent_cues"]),
         "person": c(
             r"^\W*(?:(?:the|a|an|us|u\.s\.|former|then)\s+)?(?:[\w.\-]+\s+){0,2}?(?:"
             + lx["person_subjects"]
@@ -239,6 +240,7 @@ class Cand:
     partial: bool = False
     explicit_place: bool = True
     vague: bool = False
+    listed: bool = False  # one of several places left, named in one list
     said_now: bool = False  # an announcement made as the article is written ("Paris has said")
     present: bool = False  # the trigger's clause is in the present tense / progressive
 
@@ -741,6 +743,8 @@ def _blocked(ctx: Ctx, si: int, t0: int, t1: int, cs: int, *, kind: str) -> bool
             return True
     if kind != "withdrawal" and _SET_TO.search(pre):
         return True
+    if kind != "withdrawal" and lp["intent"].search(low[max(cs, t0 - 50) : t0]):
+        return True  # "the goal to push the militants out", "vowed to retake": not done yet
     if kind != "withdrawal" and _FUTURE.search(pre) and not _WILL_NOW.search(pre):
         # future territorial statements are forecasts ("will now be the responsibility" is not)
         return True
@@ -1301,6 +1305,39 @@ _FROM_BEFORE_ADJ = re.compile(r"\b(?:from|out of)\s+(?:the\s+)?(?:[a-z-]+\s+){1,
 _NOUN_COMPLEMENT = re.compile(r"\s+(?:of|at|from)\s")
 
 
+_LIST_JOIN = re.compile(
+    r"\s*(?:,|and|or|,\s*and|and then|then)?\s*(?:(?:from|out of)\s+)?(?:the\s+)?"
+)
+
+
+def _coordinated_left(ctx: Ctx, sub: list[tuple[Place, int, bool]], t1: int) -> list[Place]:
+    """Places left in one list after the trigger ("from Kyiv and Chernihiv")."""
+    after = sorted((x for x in sub if x[1] >= t1), key=lambda x: x[1])
+    if (
+        len(after) < 2
+        or not _FROM_BEFORE_ADJ.search(ctx.low, max(t1, after[0][1] - 40), after[0][1])
+        and not _FROM_BEFORE.search(ctx.low, max(t1, after[0][1] - 12), after[0][1])
+    ):
+        return []
+    out = [after[0][0]]
+    prev_end = _place_end(ctx, after[0][1])
+    for pl, pos, _ in after[1:]:
+        if not _LIST_JOIN.fullmatch(ctx.body[prev_end:pos]):
+            break
+        if pl not in out:
+            out.append(pl)
+        prev_end = _place_end(ctx, pos)
+    return out if len(out) > 1 else []
+
+
+def _place_end(ctx: Ctx, start: int) -> int:
+    for pms in ctx.places:
+        for pm in pms:
+            if pm.start == start:
+                return pm.end
+    return start
+
+
 def _left_abroad(ctx: Ctx, si: int, lo: int, hi: int) -> str | None:
     """The country of a place named as left ("from southern Lebanon", "out of Gaza")."""
     for pl, pos, _ in _places_in(ctx, si, lo, hi, territorial=False):
@@ -1517,8 +1554,15 @@ def _withdrawal(
         ]
     sub = [x for x in plist if x[0].kind != "country"]
     ind = lp["from_indef"].search(low, t1, min(ce, t1 + 60))
+    also: list[Place] = []
     if sub:
+        # the place after the verb is the one left ("after retreats from Kyiv, troops
+        # withdrew from Kherson"); one before it is the place left only when none follows
+        sub = [x for x in sub if x[1] >= t1] or sub
         place = max(sub, key=lambda x: KIND_RANK.get(x[0].kind, 0) * 0 + (1 if x[0].adm2 else 0))[0]
+        also = _coordinated_left(ctx, sub, t1)
+        if also:
+            place, also = also[0], also[1:]
     elif ind and ind.group("kind") == "province" and ctx.province_counts:
         adm1 = max(ctx.province_counts.items(), key=lambda kv: kv[1])[0]
         place = _place_from_entry(k.provinces[adm1], "province")
@@ -1566,28 +1610,31 @@ def _withdrawal(
         status = "completed"
     if status != "announced" and deadline is not None and not deadline.is_by:
         deadline = None
-    c = Cand(
-        "withdrawal",
-        actor,
-        generic,
-        place,
-        si,
-        a,
-        b,
-        status=status,
-        troops=troops,
-        percent=percent,
-        deadline=deadline,
-        event_date=when,
-    )
-    c.explicit_place = explicit
-    c.default_date = when is None and status != "announced"
-    c.said_now = status == "announced" and bool(_SAID_NOW.search(body, cs, t0))
-    c.present = bool(_PRESENT.search(low, cs, ce))
-    c.claim, c.claimant = (
+    claim, claimant = (
         _claim(ctx, si, actor, None, "withdrawal", t1) if actor else ("reported", None)
     )
-    out.append(c)
+    for where in [place, *also]:
+        c = Cand(
+            "withdrawal",
+            actor,
+            generic,
+            where,
+            si,
+            a,
+            b,
+            status=status,
+            troops=troops if where is place else None,
+            percent=percent,
+            deadline=deadline,
+            event_date=when,
+        )
+        c.explicit_place = explicit
+        c.default_date = when is None and status != "announced"
+        c.said_now = status == "announced" and bool(_SAID_NOW.search(body, cs, t0))
+        c.present = bool(_PRESENT.search(low, cs, ce))
+        c.claim, c.claimant = claim, claimant
+        c.listed = bool(also)
+        out.append(c)
 
 
 @lru_cache(maxsize=1)
@@ -2052,10 +2099,24 @@ def assemble(
     # ---- withdrawals: one per sentence per actor (most specific place), then per actor+place
     wd = [c for c in cands if c.etype == "withdrawal" and c.actor is not None]
     generic = [c for c in cands if c.etype == "withdrawal" and c.actor is None]
-    per_sent: dict[tuple[int, str], Cand] = {}
+    per_sent: dict[tuple[int, str, str], Cand] = {}
+    broad: list[Cand] = []
     for c in wd:
         assert c.actor is not None
-        skey = (c.sent_idx, c.actor.group or c.actor.code)
+        if c.place is None or c.place.kind in ("country", "region"):
+            broad.append(c)
+            continue
+        # each named place left in a sentence is its own happening ("after retreats from
+        # Kyiv, troops withdrew from Kherson"); mentions of one place merge
+        skey = (c.sent_idx, c.actor.group or c.actor.code, c.place.adm1 or c.place.key)
+        prev = per_sent.get(skey)
+        per_sent[skey] = c if prev is None else _merge_w(prev, c)
+    for c in broad:
+        assert c.actor is not None
+        side = c.actor.group or c.actor.code
+        # "the withdrawal from Afghanistan ... from Helmand": the country is the place's
+        same = [k_ for k_ in per_sent if k_[0] == c.sent_idx and k_[1] == side]
+        skey = same[0] if same else (c.sent_idx, side, "*")
         prev = per_sent.get(skey)
         per_sent[skey] = c if prev is None else _merge_w(prev, c)
     groups: dict[tuple[str, str], Cand] = {}
@@ -2064,6 +2125,8 @@ def assemble(
         assert c.actor is not None
         pl = c.place
         lk = (pl.adm1 or f"{pl.country}:{pl.kind}") if pl else "none"
+        if pl is not None and pl.adm1 is None and pl.kind not in ("country", "region"):
+            lk = pl.key  # towns of a theatre without P-codes: one event per town left
         key = (c.actor.group or c.actor.code, lk)
         if key in groups:
             groups[key] = _merge_w(groups[key], c)

@@ -129,3 +129,20 @@ def test_a_direction_and_a_country_are_a_region_of_that_country() -> None:
 def test_seizing_power_in_a_country_is_a_gain_of_the_country() -> None:
     events = _events("The Taliban seized power in Afghanistan in August.", "2021-09-01")
     assert [(e["actor"]["code"], e["location"]["kind"]) for e in events] == [("TALIBAN", "country")]
+
+
+def test_every_place_of_a_list_left_is_its_own_withdrawal() -> None:
+    events = _events("Ukraine said Russian troops were pulling back from Kyiv, Sumy and Chernihiv.")
+    assert sorted(e["location"]["name"] for e in events) == ["Chernihiv", "Kyiv", "Sumy"]
+    assert {e["actor"]["code"] for e in events} == {"RUS"}
+
+
+def test_the_place_after_the_verb_is_left_and_an_earlier_retreat_stays_its_own() -> None:
+    events = _events("After retreats from Kyiv, Russian troops withdrew from Kherson on Friday.")
+    assert sorted(e["location"]["name"] for e in events) == ["Kherson", "Kyiv"], _where(events)
+
+
+def test_intended_and_prevented_gains_are_no_events() -> None:
+    assert _events("Iraqi forces vowed to retake Mosul from the Islamic State.") == []
+    assert _events("Their goal is to push the militants out of Iraq by summer.") == []
+    assert _events("Airstrikes aim at preventing the Taliban from taking over Kunduz.") == []
