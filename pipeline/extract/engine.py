@@ -1313,9 +1313,8 @@ _LIST_JOIN = re.compile(
 def _coordinated_left(ctx: Ctx, sub: list[tuple[Place, int, bool]], t1: int) -> list[Place]:
     """Places left in one list after the trigger ("from Kyiv and Chernihiv")."""
     after = sorted((x for x in sub if x[1] >= t1), key=lambda x: x[1])
-    if (
-        len(after) < 2
-        or not _FROM_BEFORE_ADJ.search(ctx.low, max(t1, after[0][1] - 40), after[0][1])
+    if len(after) < 2 or (
+        not _FROM_BEFORE_ADJ.search(ctx.low, max(t1, after[0][1] - 40), after[0][1])
         and not _FROM_BEFORE.search(ctx.low, max(t1, after[0][1] - 12), after[0][1])
     ):
         return []
