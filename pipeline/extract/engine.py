@@ -1037,6 +1037,11 @@ def _pick_dates(
 # ----------------------------------------------------------------------------- places per trigger
 
 
+# what stands between a town and the region that only qualifies it
+_QUALIFIER_GAP = re.compile(
+    r"[\s,(]*(?:(?:in|of|near)\s+)?(?:the\s+)?(?:[\w'’-]+\s+){0,3}?(?:(?:region|province"
+    r"|oblast|governorate|state|district) of\s+)?"
+)
 _DIRECTION_BEFORE = re.compile(
     r"\b((?:north|south|east|west|central|north-?east|north-?west|south-?east|south-?west)"
     r"(?:ern)?)\s+$"
@@ -1122,6 +1127,7 @@ def _places_in(
         if pl.kind == "province" and any(
             o[0].kind != "province"
             and (o[0].adm1 == pl.adm1 if pl.adm1 else o[1].province == pl.name)
+            and _QUALIFIER_GAP.fullmatch(body[_end_of(ctx, si, o[2]) : pos])
             for o in out
         ):
             continue  # "Lyman, in the Donetsk region": the region only qualifies the town

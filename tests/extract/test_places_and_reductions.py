@@ -146,3 +146,16 @@ def test_intended_and_prevented_gains_are_no_events() -> None:
     assert _events("Iraqi forces vowed to retake Mosul from the Islamic State.") == []
     assert _events("Their goal is to push the militants out of Iraq by summer.") == []
     assert _events("Airstrikes aim at preventing the Taliban from taking over Kunduz.") == []
+
+
+def test_a_region_named_apart_from_a_town_of_it_is_its_own_place() -> None:
+    events = _events(
+        "Ukrainian troops left Sievierodonetsk, putting the eastern region of Luhansk almost "
+        "fully under Russian control."
+    )
+    assert ("territorial_control", "RUS", "Luhansk", "province", "UKR") in _where(events)
+
+
+def test_a_region_right_after_a_town_only_qualifies_it() -> None:
+    events = _events("Russian forces captured Lyman, in the Donetsk region, on Saturday.")
+    assert [(e["location"]["name"], e["location"]["kind"]) for e in events] == [("Lyman", "city")]
