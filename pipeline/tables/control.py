@@ -79,23 +79,30 @@ _DIRECTIONS = (
 # Wordings of "part of the unit". They are searched in the whole sentence: a sentence that
 # speaks of towns or parts of somewhere is not a statement about a whole country or province.
 _PART_CUES = re.compile(
-    r"(?i:\b(?:parts?|much|most|swaths?|swathes|areas?|towns?|villages?|districts|regions"
+    r"(?i:\b(?:parts?|much|most|swaths?|swathes|areas?|towns?|villages?|districts"
     r"|territory|territories|pockets?|portions?|half|outskirts|sections?|stretches|chunks?"
-    r"|corners?|settlements?|positions|outposts|bases|provinces|cities)"
+    r"|corners?|settlements?|positions|outposts|bases|cities)"
     r"\s+(?:of|in|across|throughout|around|near|inside|within|along)\b"
     r"|\b(?:several|many|some|numerous|dozens|scores|hundreds|a\s+number|a\s+string"
     r"|a\s+series|a\s+handful|a\s+few|two|three|four|five|six|seven|eight|nine|ten|\d+)"
     r"\s+(?:[\w-]+\s+){0,2}?(?:towns|villages|districts|cities|areas|positions|settlements"
-    r"|outposts|bases|checkpoints|regions|provinces)\b)"
+    r"|outposts|bases|checkpoints)\b)"
     r"|\b[A-Z][a-z]+(?:an|ian|ese|i|ish)\s+(?:towns?|villages?|cities|districts?|areas?"
     r"|territory|territories|soil|positions|border)\b"
     rf"|\b(?i:{_DIRECTIONS})\s+(?=[A-Z])"
     rf"|(?i:\bthe\s+{_DIRECTIONS}\s+of\b)"
 )
+# A country-level statement naming provinces or regions speaks of them, not of the whole
+# country; at the province level the same words list the provinces themselves.
+_COUNTRY_PART_CUES = re.compile(r"(?i:\b(?:provinces|regions|oblasts|governorates)\b)")
+# Changes that make a controller; a contest leaves the controller as it was, so fighting
+# in part of a unit is the unit contested.
+_CONTROLLING = frozenset({ControlChange.GAIN, ControlChange.HOLD, ControlChange.HANDOVER})
 
 
 def part_statement(event: TerritorialControlEvent) -> bool:
-    """Whether a country- or province-level event speaks of only part of that unit.
+    """Whether a country- or province-level gain, hold or handover speaks of only part of
+    that unit.
 
     The event's `place_scope`, when the extractor sets it, decides. Otherwise the evidence
     decides: a wording of "part of" anywhere in the sentence, or, for a country, a sentence
@@ -103,7 +110,7 @@ def part_statement(event: TerritorialControlEvent) -> bool:
     Ukraine). Events counting places ("two of six districts") keep their own partial
     handling in the unit's row."""
     place = event.location
-    if place is None or place.kind not in _UNITS:
+    if place is None or place.kind not in _UNITS or event.change not in _CONTROLLING:
         return False
     if event.place_scope is not None:
         return event.place_scope == PlaceScope.PART
@@ -114,7 +121,9 @@ def part_statement(event: TerritorialControlEvent) -> bool:
     text = name.sub("Placename", event.evidence.text)
     if _PART_CUES.search(text):
         return True
-    return place.kind == PlaceKind.COUNTRY and "Placename" not in text
+    if place.kind != PlaceKind.COUNTRY:
+        return False
+    return "Placename" not in text or _COUNTRY_PART_CUES.search(text) is not None
 
 
 def part_place(unit: Place) -> Place:

@@ -532,3 +532,29 @@ def test_an_ingestion_dated_event_never_overrides_a_dated_state(make):
     # A later dated report replaces an ingestion-dated state.
     later = make.control("d2", "2026-12-03", actor=SYR_FORCES, place=kirkuk, change="gain")
     assert fold([undated, later]).controller.code == "SYR-FORCES"
+
+
+def test_fighting_in_several_provinces_contests_each_province_itself(make):
+    """A contest makes no controller: fighting in part of a province is the province
+    contested, and 'several provinces' lists the provinces themselves."""
+    ev = make.control(
+        "c1",
+        "2021-07-12",
+        change="contest",
+        place=make.HELMAND,
+        counter=make.AFG_FORCES,
+        text="Fighting continued in several provinces, including southern Helmand.",
+    )
+    assert not control.part_statement(ev)
+    assert control.table_key(ev) == "AF30"
+
+
+def test_provinces_taken_are_part_of_the_country(make):
+    ev = make.control(
+        "c2",
+        "2021-08-06",
+        place=make.AFGHANISTAN,
+        text="The Taliban have taken six provinces of Afghanistan in a week.",
+    )
+    assert control.part_statement(ev)
+    assert control.table_key(ev) == make.AFGHANISTAN.key + "~part"
