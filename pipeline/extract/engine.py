@@ -1039,7 +1039,7 @@ def _pick_dates(
 
 # what stands between a town and the region that only qualifies it
 _QUALIFIER_GAP = re.compile(
-    r"[\s,(]*(?:(?:in|of|near)\s+)?(?:the\s+)?(?:[\w'’-]+\s+){0,3}?(?:(?:region|province"
+    r"[\s,(]*(?:(?:in|of|near)\s+)?(?:the\s+)?(?:(?![\w'’-]+ing\b|(?:and|but|while|as|to)\b)[\w'’-]+,?\s+){0,6}?(?:(?:region|province"
     r"|oblast|governorate|state|district) of\s+)?"
 )
 _DIRECTION_BEFORE = re.compile(
