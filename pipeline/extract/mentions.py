@@ -132,6 +132,9 @@ _PROVINCE_BEFORE = re.compile(
 )
 _LIST_NAME = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,2}")
 _PLURAL_REGION = re.compile(r"\s(?:regions|provinces|oblasts|governorates|states)\b")
+_PART_OF_BEFORE = re.compile(
+    r"\b(?:parts|part|much|most|all|half|swath(?:e)?s|areas|large areas|chunks|portions) of\s+$"
+)
 _PLURAL_BEFORE = re.compile(
     r"\b(?:regions|provinces|oblasts|governorates|states) of\s+(?:the\s+)?$"
 )
@@ -321,6 +324,8 @@ def complete_scan(
             pm.hint = "city"
         elif _PROVINCE_BEFORE.search(before):
             pm.hint = "province"  # "the eastern region of Luhansk"
+        elif _PART_OF_BEFORE.search(before) and _names_a_province(pm):
+            pm.hint = "province"  # "parts of Donetsk", "much of Kandahar": the wider unit
     # "the Donetsk and Luhansk regions": the plural qualifies every name of the list
     ordered = sorted(places, key=lambda p: p.start)
     for first, second in itertools.pairwise(ordered):
@@ -336,6 +341,18 @@ def complete_scan(
             and _PLURAL_BEFORE.search(body[max(0, first.start - 30) : first.start])
         ):
             second.hint = "province"
+
+
+def _names_a_province(pm: PlaceMention) -> bool:
+    """Is the mention's name also the name of a province (Donetsk the city and the oblast)?"""
+    subs = knowledge().subdivisions
+    for e in pm.entries:
+        if e.kind == "province":
+            return True
+        sub = subs.get(e.iso_adm1 or "")
+        if sub is not None and sub.name.lower() == e.name.lower():
+            return True
+    return False
 
 
 def scan_sentence(body: str, start: int, end: int) -> tuple[list[ActorMention], list[PlaceMention]]:

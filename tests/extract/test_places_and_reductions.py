@@ -159,3 +159,10 @@ def test_a_region_named_apart_from_a_town_of_it_is_its_own_place() -> None:
 def test_a_region_right_after_a_town_only_qualifies_it() -> None:
     events = _events("Russian forces captured Lyman, in the Donetsk region, on Saturday.")
     assert [(e["location"]["name"], e["location"]["kind"]) for e in events] == [("Lyman", "city")]
+
+
+def test_parts_of_a_name_shared_by_a_city_and_its_region_is_the_region() -> None:
+    events = _events("Ukrainian forces expelled Russian troops from parts of Donetsk last week.")
+    assert [(e["location"]["name"], e["location"]["kind"]) for e in events] == [
+        ("Donetsk", "province")
+    ], _where(events)
