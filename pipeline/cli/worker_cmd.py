@@ -28,7 +28,7 @@ def use_uvloop() -> None:
 def choose_allocator(settings: Settings) -> None:
     """Re-execute this worker with jemalloc preloaded when settings ask for it and it is not
     serving malloc yet (it must be in place before the first allocation, hence a re-exec).
-    Why jemalloc: README, "Soak"."""
+    Why jemalloc: docs/soak.md."""
     from pipeline.ops import memory
 
     try:

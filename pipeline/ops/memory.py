@@ -13,7 +13,7 @@ Where jemalloc is installed (Debian: libjemalloc2) the worker runs on it instead
 small objects included (`PYTHONMALLOC=malloc`; `FRONTLINE_ALLOCATOR`,
 `pipeline.cli.worker_cmd`): the same figures and the same periodic release then go through
 its `mallctl`, and glibc's thresholds are left alone. Over 300,000 articles the soak's RSS
-grew 12.0% after warm-up on glibc, 2.1% and 5.1% on jemalloc (README, "Soak").
+grew 12.0% after warm-up on glibc, 2.1% and 5.1% on jemalloc (docs/soak.md).
 """
 
 from __future__ import annotations
