@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pipeline.client import FrontlineClient, PublishReport, StreamRecord
     from pipeline.config import Settings
+    from pipeline.extract import extract as extract
     from schemas import Article, TerritorialControlEvent, WithdrawalEvent
 
 __version__ = "0.1.0"
