@@ -1,7 +1,14 @@
 /* Frontline live map. Hand-written, no framework, no request leaving the origin.
  *
- * Reads: /api/geo/{theatre} (precomputed SVG paths), /api/control (?as_of=), /api/control/{key},
- * /api/withdrawals, /api/claims, /api/activity, /api/status (polled every few seconds).
+ * Reads: /api/geo/{theatre} (precomputed SVG paths: Afghanistan's districts, or the country
+ * outlines around any ISO3 country, or the world), /api/geo-names, /api/control (?as_of=),
+ * /api/control/{key}, /api/withdrawals, /api/claims, /api/activity, /api/status (polled).
+ *
+ * A theatre is a country (its ISO3 code) or the world overview; the selector offers the
+ * countries the control table has rows in. Places with coordinates are points (circles;
+ * squares for whole countries; dashed rings for reports about parts of a country or
+ * province), filled like the polygons: solid controlled, hatched claimed, cross-hatched
+ * contested. A state resting on an event dated only by ingestion time has a dotted outline.
  */
 (function () {
   "use strict";
@@ -25,13 +32,26 @@
     "NATO": "#56B4E9",
     "ISAF": "#56B4E9",
     "USA": "#009E73",
-    "NRF": "#E69F00"
+    "NRF": "#E69F00",
+    "RUS": "#D55E00",
+    "UKR-FORCES": "#0072B2",
+    "SYR-FORCES": "#0072B2",
+    "IRQ-FORCES": "#0072B2",
+    "HTS": "#009E73",
+    "PESHMERGA": "#E69F00",
+    "YPG": "#E69F00"
   };
   var UNKNOWN_FILL = "#dcdcdc";
+
+  var WORLD = "world";
+  var POINT_R = 8;
 
   var state = {
     theatre: document.body.getAttribute("data-theatre") || "afghanistan",
     geo: null,
+    allRows: {},        // every control row (all theatres), place_key -> row
+    names: {},          // ISO3 -> country name
+    points: {},         // place_key -> point element
     rows: {},           // place_key -> ControlRow as shown (live or as of)
     actors: {           // code -> Actor (for names and the legend)
       "AFG-FORCES": { code: "AFG-FORCES", name: "Afghan security forces" },
@@ -206,7 +226,8 @@
       controller: code(row.controller),
       contender: code(row.contender),
       claim_status: row.claim_status || null,
-      since: row.since || null
+      since: row.since || null,
+      date_basis: row.date_basis || null
     };
     if (state.asOf && Array.isArray(row.history) && row.history.length) {
       var last = null;
@@ -214,7 +235,7 @@
       if (!last) return null;  // nothing known yet on that day
       {
         s = { status: last.status, controller: last.controller || null, contender: last.contender || null,
-          claim_status: last.claim_status || null, since: last.event_date };
+          claim_status: last.claim_status || null, since: last.event_date, date_basis: last.date_basis || null };
       }
     } else if (state.asOf && row.first_event_date && row.first_event_date > state.asOf) {
       return null;
@@ -263,10 +284,55 @@
   function drawMap(geo) {
     var host = $("map");
     clear(host);
+    state.paths = {};
+    state.points = {};
+    provinceNames = null;
+    patterns = {};
     var root = svg("svg", { viewBox: geo.viewBox, role: "group", "aria-label": "Map of " + geo.name,
-      "data-theatre": geo.theatre, preserveAspectRatio: "xMidYMid meet" });
+      "data-theatre": geo.theatre, "data-country": geo.country || "", "data-kind": geo.kind || "boundaries",
+      preserveAspectRatio: "xMidYMid meet" });
     defs = svg("defs");
     root.appendChild(defs);
+    if (geo.kind === "world" || geo.kind === "country") {
+      drawOutlines(root, geo);
+    } else {
+      drawBoundaries(root, geo);
+    }
+    state.pointLayer = svg("g", { "class": "points", "data-layer": "points" });
+    root.appendChild(state.pointLayer);
+    host.appendChild(root);
+    host.setAttribute("data-ready", "true");
+    host.setAttribute("data-theatre", theatreCountry(geo));
+    mark("frontline-map-drawn");
+    $("attribution").textContent = geo.attribution || "";
+    $("offmap-h").textContent = geo.kind === "world" ? "Places without coordinates" : "Places not on the map";
+  }
+
+  // Natural Earth outlines: background shapes, the theatre's country picked out; in the
+  // world overview a country with reports opens its theatre when clicked.
+  function drawOutlines(root, geo) {
+    var g = svg("g", { "class": "countries", "data-layer": "countries" });
+    geo.layers.countries.forEach(function (f) {
+      var own = geo.country && f.pcode === geo.country;
+      var p = svg("path", { d: f.d, "class": "country" + (own ? " theatre" : ""), "data-iso3": f.pcode,
+        "data-name": f.name });
+      p.appendChild(svg("title", { text: f.name }));
+      if (geo.kind === "world") {
+        p.addEventListener("click", function () { if (hasRows(f.pcode)) setTheatre(f.pcode); });
+      }
+      g.appendChild(p);
+    });
+    root.appendChild(g);
+    if (geo.kind === "country") {
+      var labels = svg("g", { "class": "labels", "aria-hidden": "true" });
+      geo.layers.countries.forEach(function (f) {
+        if (f.cx !== undefined && f.pcode === geo.country) labels.appendChild(svg("text", { x: f.cx, y: f.cy + 3, text: f.name }));
+      });
+      root.appendChild(labels);
+    }
+  }
+
+  function drawBoundaries(root, geo) {
     var layerNames = Object.keys(geo.layers);
     var top = layerNames[0];
     layerNames.forEach(function (name, i) {
@@ -307,10 +373,28 @@
     });
     root.appendChild(outlines);
     root.appendChild(labels);
-    host.appendChild(root);
-    host.setAttribute("data-ready", "true");
-    mark("frontline-map-drawn");
-    $("attribution").textContent = geo.attribution || "";
+  }
+
+  function theatreCountry(geo) { return geo ? (geo.country || (geo.kind === "world" ? WORLD : geo.theatre)) : ""; }
+
+  function hasRows(iso3) {
+    return Object.keys(state.allRows).some(function (k) { return state.allRows[k].country === iso3; });
+  }
+
+  // lon/lat -> SVG user units of the drawn map; null outside the view.
+  function project(place) {
+    var pr = state.geo && state.geo.projection;
+    if (!pr || !place || place.lat === null || place.lat === undefined || place.lon === null || place.lon === undefined) return null;
+    var x = (place.lon - pr.min_lon) * pr.kx * pr.scale;
+    var y = (pr.max_lat - place.lat) * pr.scale;
+    if (x < 0 || y < 0 || x > state.geo.width || y > state.geo.height) return null;
+    return { x: x, y: y };
+  }
+
+  // The rows of the theatre shown: its country's (every row in the world overview).
+  function inTheatre(row) {
+    var c = theatreCountry(state.geo);
+    return c === WORLD || !c || row.country === c;
   }
 
   var provinceNames = null;
@@ -364,10 +448,80 @@
       p.setAttribute("aria-label", base + ": " + describe(s));
       p.classList.toggle("selected", state.selected === pcode);
     });
+    paintPoints();
     drawLegend();
     drawOffMap();
     explainEmpty(state.asOf);
     $("map").setAttribute("data-rows", String(Object.keys(state.rows).length));
+  }
+
+  // Places at their coordinates, in the view, not already drawn as a polygon.
+  function paintPoints() {
+    var layer = state.pointLayer;
+    if (!layer) return;
+    var world = state.geo && state.geo.kind === "world";
+    var seen = {};
+    // Reports about parts of a unit first, so the unit's own mark stays on top.
+    Object.keys(state.rows).sort(function (a, b) {
+      var pa = state.rows[a].part_of ? 0 : 1, pb = state.rows[b].part_of ? 0 : 1;
+      return pa - pb || (a < b ? -1 : a > b ? 1 : 0);
+    }).forEach(function (key) {
+      if (state.paths[key]) return;
+      var row = state.rows[key];
+      var at = project(row.place);
+      if (!at) return;
+      seen[key] = true;
+      var s = shownState(row);
+      var kind = row.place ? row.place.kind : "";
+      var shape = kind === "country" ? "square" : row.part_of ? "part" : "point";
+      var r = (world ? 0.55 : 1) * (shape === "part" ? POINT_R * 1.5 : POINT_R);
+      var node = state.points[key];
+      if (!node || node.getAttribute("data-shape") !== shape) {
+        if (node) node.parentNode.removeChild(node);
+        node = shape === "square"
+          ? svg("rect", { width: 2 * r, height: 2 * r })
+          : svg("circle", { r: r });
+        node.setAttribute("class", "place point " + shape);
+        node.setAttribute("data-place-key", key);
+        node.setAttribute("data-shape", shape);
+        node.setAttribute("tabindex", "0");
+        node.setAttribute("role", "button");
+        node.appendChild(svg("title", { text: row.place ? row.place.name : key }));
+        node.addEventListener("click", function () { select(key); });
+        node.addEventListener("keydown", function (ev) {
+          if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); select(key); }
+        });
+        layer.appendChild(node);
+        state.points[key] = node;
+      }
+      if (shape === "square") { node.setAttribute("x", (at.x - r).toFixed(1)); node.setAttribute("y", (at.y - r).toFixed(1)); }
+      else { node.setAttribute("cx", at.x.toFixed(1)); node.setAttribute("cy", at.y.toFixed(1)); }
+      var fill = s ? fillFor(s) : "#ffffff";
+      node.setAttribute("fill", fill);
+      node.setAttribute("data-fill", fill);
+      node.setAttribute("data-kind", kind);
+      node.setAttribute("data-country", row.country || "");
+      node.setAttribute("data-status", s ? s.status : "unknown");
+      node.setAttribute("data-controller", s && s.controller ? s.controller : "");
+      node.setAttribute("data-contender", s && s.contender ? s.contender : "");
+      node.setAttribute("data-claim-status", s && s.claim_status ? s.claim_status : "");
+      node.setAttribute("data-date-basis", s && s.date_basis ? s.date_basis : "");
+      node.setAttribute("aria-label", (row.place ? row.place.name : key) + ", " + key + ": " + describe(s) + basisNote(s));
+      node.classList.toggle("ingestion", !!(s && s.date_basis === "ingestion"));
+      node.classList.toggle("unknown", !s);
+      node.classList.toggle("selected", state.selected === key);
+    });
+    Object.keys(state.points).forEach(function (key) {
+      if (seen[key]) return;
+      var node = state.points[key];
+      if (node.parentNode) node.parentNode.removeChild(node);
+      delete state.points[key];
+    });
+    $("map").setAttribute("data-points", String(Object.keys(state.points).length));
+  }
+
+  function basisNote(s) {
+    return s && s.date_basis === "ingestion" ? " (dated only by when the article was read)" : "";
   }
 
   // No rows: say why the map is grey (no events at all yet, or none up to the chosen day).
@@ -386,11 +540,12 @@
     clear(host);
     var present = {};
     Object.keys(state.rows).forEach(function (k) {
+      if (!state.paths[k] && !state.points[k]) return;
       var s = shownState(state.rows[k]);
       if (s && s.controller) present[s.controller] = true;
       if (s && s.contender) present[s.contender] = true;
     });
-    ["AFG-FORCES", "TALIBAN"].forEach(function (c) { present[c] = true; });
+    if (theatreCountry(state.geo) === "AFG") ["AFG-FORCES", "TALIBAN"].forEach(function (c) { present[c] = true; });
     append(host, el("span", { "class": "group", text: "Controller:" }));
     Object.keys(present).sort().forEach(function (c) {
       append(host, el("span", { "class": "item", "data-actor": c }, [swatch("controlled", c), actorName(c)]));
@@ -400,6 +555,7 @@
     append(host, el("span", { "class": "item" }, [swatch("contested", "AFG-FORCES", "TALIBAN"), "contested (cross-hatch)"]));
     append(host, el("span", { "class": "item" }, [swatch("claimed", "TALIBAN"), "claimed only (hatching)"]));
     append(host, el("span", { "class": "item" }, [swatch(null), "no knowledge"]));
+    append(host, el("span", { "class": "item", text: "● place · ■ whole country · ◌ parts of a country or province · dotted outline: dated only by ingestion time" }));
   }
 
   function swatch(kind, a, b) {
@@ -423,7 +579,9 @@
   function drawOffMap() {
     var host = $("offmap-list");
     clear(host);
-    var keys = Object.keys(state.rows).filter(function (k) { return !state.paths[k]; }).sort();
+    var keys = Object.keys(state.rows).filter(function (k) {
+      return !state.paths[k] && !state.points[k] && inTheatre(state.rows[k]);
+    }).sort();
     if (!keys.length) { host.appendChild(el("li", { "class": "none", text: "None yet." })); return; }
     keys.forEach(function (k) {
       var row = state.rows[k];
@@ -444,6 +602,7 @@
   function select(key) {
     state.selected = key;
     Object.keys(state.paths).forEach(function (k) { state.paths[k].classList.toggle("selected", k === key); });
+    Object.keys(state.points).forEach(function (k) { state.points[k].classList.toggle("selected", k === key); });
     renderPlace(key, state.rows[key] || null, true);
     fetchJSON("/api/control/" + encodeURIComponent(key)).then(function (row) {
       if (state.selected !== key) return;
@@ -461,9 +620,15 @@
     $("place-h").textContent = name;
     body.setAttribute("data-place-key", key);
     append(body, el("p", { "class": "hint" }, [
-      (level === "adm1" ? "Province" : level === "adm2" ? "District" : level) + " · " + key +
-      (parent ? " · " + provinceName(parent) + " province" : "")
+      (level === "adm1" ? "Province" : level === "adm2" ? "District" : String(level || "").replace("_", " ")) + " · " + key +
+      (parent ? " · " + provinceName(parent) + " province" : "") +
+      (row && row.country ? " · " + countryName(row.country) : "")
     ]));
+    if (row && row.part_of) {
+      append(body, el("p", { "class": "hint", "data-testid": "part-of" }, "Reports about part of " +
+        (row.part_of.indexOf("iso3166:") === 0 ? countryName(row.country) : row.part_of) +
+        " (large parts, several towns): they never make a controller of the whole."));
+    }
     if (!row) {
       var provRow = parent ? state.rows[parent] : null;
       append(body, el("p", { text: "No reports about this place" + (state.asOf ? " up to " + state.asOf : "") + "." }));
@@ -486,6 +651,9 @@
       " " + actorName(row.controller)] : "—");
     if (live.contender) fact("Contender", [el("span", { "class": "swatch", style: "background:" + colourFor(live.contender) }), " " + actorName(row.contender)]);
     fact("Since", live.since || "—");
+    fact("Dated by", row.date_basis === "ingestion"
+      ? el("span", { "class": "badge ingestion", "data-testid": "date-basis", text: "ingestion time only" })
+      : el("span", { "data-testid": "date-basis", text: row.date_basis === "dateline" ? "the article's dateline" : "the article's date" }));
     fact("Last report", row.last_event_date || "—");
     fact("Reports", fmtNum(row.reports) + (row.events ? " (" + fmtNum(row.events) + " distinct events)" : ""));
     if (row.sources && row.sources.names && row.sources.names.length) {
@@ -509,7 +677,7 @@
       append(body, el("h3", { "class": "sub", text: "Other reports" }));
       others.forEach(function (o) {
         append(body, evidenceBlock(o.evidence_text, {
-          source: o.source, published_at: o.published_at, event_date: o.event_date,
+          source: o.source, published_at: o.published_at, event_date: o.event_date, date_basis: o.date_basis,
           article_id: o.article_id, claim_status: o.claim_status,
           prefix: actorName(o.actor) + " " + o.change
         }, "other-evidence"));
@@ -544,7 +712,7 @@
     if (ref.prefix) meta.push(ref.prefix);
     if (ref.source) meta.push(ref.source);
     if (ref.published_at) meta.push("published " + String(ref.published_at).slice(0, 10));
-    if (ref.event_date) meta.push("event " + ref.event_date);
+    if (ref.event_date) meta.push("event " + ref.event_date + (ref.date_basis === "ingestion" ? " (ingestion time, the article had no date)" : ""));
     var art = ref.article_id ? (/^https?:\/\//.test(ref.article_id)
       ? el("a", { href: ref.article_id, rel: "noopener noreferrer", text: ref.article_id })
       : el("span", { "class": "article-id", title: "article id", text: "article " + ref.article_id })) : null;
@@ -567,7 +735,7 @@
       var pct = Math.round(Number(c.territory_share_percent) * 10) / 10;
       var whose = c.claimant && code(c.claimant) !== code(c.actor) ? " for " + actorName(c.actor) : "";
       var text = who + " claim" + (c.claimant ? "" : "ed") + " " + pct + "%" + whose + " of " +
-        (c.country === "AFG" || !c.country ? "Afghan" : c.country) + " territory";
+        (c.country ? countryName(c.country) + "'s" : "the") + " territory";
       host.appendChild(el("li", { "data-actor": code(c.actor), "data-percent": String(pct),
         "data-claim-status": c.claim_status, "data-testid": "claim" }, [
         el("span", { "class": "swatch", style: "background:" + colourFor(code(c.actor)) }), " ",
@@ -583,6 +751,8 @@
   function drawWithdrawals(items) {
     var host = $("withdrawals");
     clear(host);
+    var c = theatreCountry(state.geo);
+    if (c && c !== WORLD) items = items.filter(function (w) { return w.country === c; });
     if (!items.length) { host.appendChild(el("p", { "class": "none", text: "No withdrawals reported yet." })); return; }
     var list = el("ul", { "class": "claims wd-list" });
     items.slice().sort(function (a, b) { return (b.last_event_date || "").localeCompare(a.last_event_date || ""); }).forEach(function (w) {
@@ -593,11 +763,14 @@
       facts.push("withdrawn " + fmtNum(w.troops));
       facts.push("remaining " + fmtNum(w.remaining_troops));
       facts.push("deadline " + (w.deadline ? fmtDeadline(w.deadline, w.deadline_precision) : "—"));
-      append(list, el("li", { "data-actor": w.actor_code, "data-status": w.status, "data-testid": "withdrawal" }, [
+      var from = w.country && w.country !== "XXX" ? countryName(w.country) : "a place not named";
+      append(list, el("li", { "data-actor": w.actor_code, "data-country": w.country || "", "data-key": w.key || "",
+        "data-status": w.status, "data-date-basis": w.date_basis || "", "data-testid": "withdrawal" }, [
         el("span", { "class": "swatch", style: "background:" + colourFor(w.actor_code) }), " ",
-        el("strong", { text: actorName(w.actor) }), " ",
+        el("strong", { text: actorName(w.actor) + " from " + from }), " ",
         el("span", { "class": "badge", text: w.status }),
         el("span", { "class": "hint", text: " since " + (w.status_date || "—") }),
+        w.date_basis === "ingestion" ? [" ", el("span", { "class": "badge ingestion", text: "ingestion-dated" })] : null,
         el("div", { "class": "wd-bar", role: "img", "aria-label": pct === null ? "percent complete unknown" : pct + "% complete" },
           el("span", { style: "width:" + (pct === null ? 0 : Math.max(0, Math.min(100, pct))) + "%" })),
         el("div", { "class": "hint", text: facts.join(" · ") })
@@ -617,8 +790,10 @@
     clear(host);
     var groups = {};
     var seen = {};
+    var theatre = theatreCountry(state.geo);
     items.forEach(function (w) {
-      if (!w || !w.group || !w.window_start || !state.paths[w.group]) return;  // places on the map
+      if (!w || !w.group || !w.window_start) return;
+      if (theatre !== WORLD && w.country && w.country !== theatre) return;  // this theatre's groups
       var id = w.group + "|" + w.window_start;
       if (seen[id]) { if ((w.count || 0) > (seen[id].count || 0)) seen[id].count = w.count; return; }
       seen[id] = { group: w.group, window_start: w.window_start, count: w.count || 0, reports: w.reports || 0 };
@@ -639,7 +814,7 @@
       var ws = groups[k];
       var mx = Math.max(1, maxCount(ws));
       var chart = svg("svg", { viewBox: "0 0 200 22", preserveAspectRatio: "none", role: "img",
-        "aria-label": provinceName(k) + ": up to " + mx + " reports in a 30-day window between " + lo + " and " + hi });
+        "aria-label": groupName(k) + ": up to " + mx + " reports in a 30-day window between " + lo + " and " + hi });
       chart.appendChild(svg("rect", { width: 200, height: 22, fill: "#f3f3f3" }));
       var bw = Math.max(2, 200 / span);
       ws.forEach(function (w) {
@@ -648,11 +823,28 @@
         chart.appendChild(svg("rect", { x: x.toFixed(1), y: (22 - h).toFixed(1), width: bw.toFixed(2), height: h.toFixed(1), fill: "#0072B2" }));
       });
       append(host, el("div", { "class": "act-row", "data-group": k }, [
-        el("span", { text: provinceName(k) }), chart, el("span", { "class": "max", text: String(maxCount(ws)) })
+        el("span", { text: groupName(k), title: k }), chart, el("span", { "class": "max", text: String(maxCount(ws)) })
       ]));
     });
     append(host, el("p", { "class": "hint", text: lo + " → " + hi + (keys.length > 12 ? " · top 12 of " + keys.length : "") }));
   }
+
+  // An activity group: an admin-1 unit (Afghan P-code or ISO 3166-2 code) or a place key.
+  function groupName(k) {
+    if (state.paths[k]) return provinceName(k);
+    var row = state.allRows[k];
+    if (row && row.place) return row.place.name;
+    if (k.indexOf("iso3166:") === 0) return countryName(k.slice(8));
+    var named = null;
+    Object.keys(state.allRows).some(function (key) {
+      var r = state.allRows[key];
+      if (r.adm1 === k && r.place) { named = k; return true; }
+      return false;
+    });
+    return named || k;
+  }
+
+  function countryName(iso3) { return state.names[iso3] || iso3; }
 
   function maxCount(ws) {
     return ws.reduce(function (m, w) { return Math.max(m, w.count || w.reports || 0); }, 0);
@@ -685,7 +877,9 @@
               rows[k] = r;
               noteActor(r.controller); noteActor(r.contender);
             });
-            state.rows = rows;
+            state.allRows = rows;
+            state.rows = theatreRows(rows);
+            updateTheatres();
             state.lastBodies.control = control.text;
             state.lastBodies.asOf = asOf;
             paint();
@@ -703,6 +897,64 @@
         document.body.setAttribute("data-as-of", asOf || "");
       })
       .finally(function () { if (seq === state.seq) state.refreshing = false; });
+  }
+
+  function theatreRows(rows) {
+    var out = {};
+    var world = state.geo && state.geo.kind === "world";
+    Object.keys(rows).forEach(function (k) {
+      if (world || inTheatre(rows[k]) || state.paths[k] || project(rows[k].place)) out[k] = rows[k];
+    });
+    return out;
+  }
+
+  // ------------------------------------------------------------------ theatres
+
+  // The selector: the world overview, then every country the control table has rows in.
+  function updateTheatres() {
+    var select = $("theatre-select");
+    var counts = {};
+    Object.keys(state.allRows).forEach(function (k) {
+      var c = state.allRows[k].country;
+      if (c) counts[c] = (counts[c] || 0) + 1;
+    });
+    var current = theatreCountry(state.geo);
+    if (current && current !== WORLD && !counts[current]) counts[current] = 0;
+    var codes = Object.keys(counts).sort(function (a, b) { return countryName(a).localeCompare(countryName(b)); });
+    var signature = codes.map(function (c) { return c + ":" + counts[c]; }).join(",") + "|" + current;
+    if (select.getAttribute("data-signature") === signature) return;
+    select.setAttribute("data-signature", signature);
+    clear(select);
+    select.appendChild(el("option", { value: WORLD, text: "World overview" }));
+    codes.forEach(function (c) {
+      select.appendChild(el("option", { value: c, text: countryName(c) + " (" + counts[c] + ")" }));
+    });
+    select.value = current || WORLD;
+    select.setAttribute("data-theatres", codes.join(","));
+  }
+
+  function setTheatre(theatre) {
+    if (!theatre) return;
+    state.theatre = theatre;
+    if (location.hash !== "#" + theatre) history.replaceState(null, "", "#" + theatre);
+    return loadTheatre(theatre).then(function () {
+      state.lastBodies = {};
+      return refresh(true);
+    });
+  }
+
+  function loadTheatre(theatre) {
+    $("map").setAttribute("data-ready", "false");
+    return fetchJSON("/api/geo/" + encodeURIComponent(theatre)).then(function (geo) {
+      if (!geo || geo.__missing) throw new Error("no geometry for theatre " + theatre);
+      state.geo = geo;
+      state.selected = null;
+      drawMap(geo);
+      state.rows = theatreRows(state.allRows);
+      paint();
+      updateTheatres();
+      document.body.setAttribute("data-theatre", theatreCountry(geo));
+    });
   }
 
   function renderPlaceFromCache() {
@@ -823,11 +1075,17 @@
   });
 
   setupTimeline();
-  fetchJSON("/api/geo/" + encodeURIComponent(state.theatre)).then(function (geo) {
-    if (!geo || geo.__missing) throw new Error("no geometry for theatre " + state.theatre);
-    state.geo = geo;
-    drawMap(geo);
-    paint();
+  $("theatre-select").addEventListener("change", function (ev) { setTheatre(ev.target.value); });
+  var wanted = /^#([A-Za-z]{3}|world)$/.test(location.hash) ? location.hash.slice(1) : state.theatre;
+  fetchJSON("/api/geo-names").then(function (names) {
+    if (!names || names.__missing) return;
+    delete names.__text;
+    state.names = names;
+    $("theatre-select").removeAttribute("data-signature");
+    updateTheatres();
+    state.lastBodies = {};  // panels name countries: redraw them on the next refresh
+  }).catch(function () { /* codes stand in for names */ });
+  loadTheatre(wanted).then(function () {
     tick();
   }).catch(function (e) {
     $("map").textContent = "The map could not be loaded: " + e.message;
