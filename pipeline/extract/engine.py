@@ -1722,7 +1722,8 @@ def _territorial(
     }[gname]
     if _blocked(ctx, si, t0, t1, cs, kind=kind):
         return
-    if gname == "gb":
+    bare = gname == "gb"
+    if bare:
         # a bare "took" gains only a place that is its direct object ("took the Warduj
         # district"), never "took place in Kabul" or "took hostages in Mosul"
         if not _place_is_object(ctx, si, t0, t1):
@@ -1861,6 +1862,8 @@ def _territorial(
             if not by_agent:
                 return
             parsed = by_agent
+        if bare and not parsed:
+            return  # "aid reached the camp": a bare verb needs a known actor as its doer
         if parsed:
             before = [parsed[0]]
         elif (

@@ -105,6 +105,15 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             r"(?P<more>(?:,\s+(?:and\s+)?[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,2}"
             r"|\s+and\s+[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,2}){0,6})"
         ),
+        # "al-Anad air base", "Qayara airfield": a facility with a name the gazetteer lacks
+        "named_facility": re.compile(
+            r"(?<![\w'’-])(?P<name>(?:(?:al|el|Al|El|ad|as|ar)-)?[A-Z][\w'’-]+"
+            r"(?:\s+(?:(?:al|el|ad|as|ar)-)?[A-Z][\w'’-]+){0,2})\s+(?P<word>"
+            + lx["crossing_words"]
+            + "|"
+            + lx["base_words"]
+            + r")\b"
+        ),
         "base_after": re.compile(r"\s+(?:" + lx["base_words"] + r")\b", re.I),
         "crossing_after": re.compile(r"\s+(?:" + lx["crossing_words"] + r")\b", re.I),
         "facility_before": re.compile(
@@ -132,6 +141,65 @@ _PROVINCE_BEFORE = re.compile(
 )
 _LIST_NAME = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,2}")
 _PLURAL_REGION = re.compile(r"\s(?:regions|provinces|oblasts|governorates|states)\b")
+# capitalised words that start a sentence or name no place ("The base", "Its airport")
+_NOT_A_FACILITY_NAME = frozenset(
+    {
+        "The",
+        "A",
+        "An",
+        "This",
+        "That",
+        "Its",
+        "Their",
+        "His",
+        "Her",
+        "Our",
+        "Key",
+        "Main",
+        "Military",
+        "Air",
+        "Army",
+        "Naval",
+        "Major",
+        "Strategic",
+        "Border",
+        "Another",
+        "Each",
+        "Every",
+        "Some",
+        "Several",
+        "One",
+        "Two",
+        "Three",
+        "US",
+        "U.S.",
+        "American",
+        "Russian",
+        "British",
+        "French",
+        "Israeli",
+        "Turkish",
+        "Iranian",
+        "Syrian",
+        "Iraqi",
+        "Afghan",
+        "Ukrainian",
+        "Yemeni",
+        "Libyan",
+        "Saudi",
+        "Coalition",
+        "NATO",
+        "Government",
+        "Rebel",
+        "International",
+        "Nearby",
+        "Northern",
+        "Southern",
+        "Eastern",
+        "Western",
+        "Central",
+    }
+)
 _PART_OF_BEFORE = re.compile(
     r"\b(?:parts|part|much|most|all|half|swath(?:e)?s|areas|large areas|chunks|portions) of\s+$"
 )
@@ -291,6 +359,17 @@ def complete_scan(
                 known.entries = [*known.entries, entry]  # last resort behind namesakes abroad
                 continue
             places.append(PlaceMention(s0, e0, [entry], sent[n0:n1], hint=kind))
+    for m in pats["named_facility"].finditer(sent):
+        n0, n1 = m.start("name"), m.end("name")
+        s0 = start + n0
+        if m.group("name").split()[0] in _NOT_A_FACILITY_NAME:
+            continue
+        if any(p.start <= s0 < p.end for p in places) or any(a.start <= s0 < a.end for a in actors):
+            continue  # a known town's facility ("Tabqa airfield") is resolved below
+        word = m.group("word").lower()
+        kind = "border_crossing" if pats["crossing_after"].match(" " + word) else "base"
+        entry = PlaceEntry(name=sent[n0 : m.end()], kind=kind, country=None)
+        places.append(PlaceMention(s0, start + m.end(), [entry], sent[n0 : m.end()], hint=kind))
     places.sort(key=lambda p: p.start)
     rel_before = pats["relation_before_low"]
     city_before = pats["city_before_low"]

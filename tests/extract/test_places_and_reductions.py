@@ -166,3 +166,24 @@ def test_parts_of_a_name_shared_by_a_city_and_its_region_is_the_region() -> None
     assert [(e["location"]["name"], e["location"]["kind"]) for e in events] == [
         ("Donetsk", "province")
     ], _where(events)
+
+
+def test_a_named_facility_the_gazetteer_lacks_is_a_base_in_the_theatre() -> None:
+    events = _events(
+        "Houthi fighters seized the al-Anad air base in Yemen on Wednesday.", "2015-03-26"
+    )
+    assert [
+        (e["location"]["name"], e["location"]["kind"], e["location"]["country"]) for e in events
+    ] == [("al-Anad air base", "base", "YEM")], _where(events)
+
+
+def test_securing_a_named_town_is_a_gain() -> None:
+    events = _events("Nigerian troops secured the town of Baga on Sunday.", "2015-02-22")
+    assert [(e["actor"]["code"], e["location"]["name"], e["change"]) for e in events] == [
+        ("NGA-FORCES", "Baga", "gain")
+    ], _where(events)
+
+
+def test_a_bare_verb_needs_a_known_actor_as_its_doer() -> None:
+    text = "Syrian state media said the first shipment of aid reached the town of Madaya."
+    assert _events(text, "2016-01-11") == []
