@@ -89,7 +89,9 @@ _PART_CUES = re.compile(
     r"|outposts|bases|checkpoints)\b)"
     r"|\b[A-Z][a-z]+(?:an|ian|ese|i|ish)\s+(?:towns?|villages?|cities|districts?|areas?"
     r"|territory|territories|soil|positions|border)\b"
+    r"|(?i:\b(?:percent|per\s+cent)\b)|%"
     rf"|\b(?i:{_DIRECTIONS})\s+(?=[A-Z])"
+    rf"|(?i:\b{_DIRECTIONS}\s+(?:regions?|parts?|areas?|provinces?|districts?|border|front))"
     rf"|(?i:\bthe\s+{_DIRECTIONS}\s+of\b)"
 )
 # A country-level statement naming provinces or regions speaks of them, not of the whole
@@ -105,9 +107,10 @@ def part_statement(event: TerritorialControlEvent) -> bool:
     that unit.
 
     The event's `place_scope`, when the extractor sets it, decides. Otherwise the evidence
-    decides: a wording of "part of" anywhere in the sentence, or, for a country, a sentence
-    that does not name the country at all ("people fled Mariupol" is no statement about
-    Ukraine). Events counting places ("two of six districts") keep their own partial
+    decides: a wording of "part of" anywhere in the sentence (a percentage included), or,
+    for a country, a sentence that does not name it, or names it only in the possessive
+    ("people fled Mariupol", "Mosul, Iraq's second city" are no statements about the
+    country). Events counting places ("two of six districts") keep their own partial
     handling in the unit's row."""
     place = event.location
     if place is None or place.kind not in _UNITS or event.change not in _CONTROLLING:
@@ -123,7 +126,10 @@ def part_statement(event: TerritorialControlEvent) -> bool:
         return True
     if place.kind != PlaceKind.COUNTRY:
         return False
-    return "Placename" not in text or _COUNTRY_PART_CUES.search(text) is not None
+    # Named only in the possessive ("Mosul, Iraq's second city", "Syria's territory"), the
+    # country qualifies something else.
+    named = re.search(r"Placename(?!['’]s\b)", text) is not None
+    return not named or _COUNTRY_PART_CUES.search(text) is not None
 
 
 def part_place(unit: Place) -> Place:

@@ -426,6 +426,11 @@ def rows_by_key(events):
         ("RUS", "UKRAINE", "Russian forces captured several towns in Ukraine on Tuesday."),
         ("RUS", "UKRAINE", "Russian troops advanced in eastern Ukraine and took two villages."),
         ("ISIS", "SYRIA", "The group now holds much of Syria's eastern desert."),
+        # The country named only in the possessive, or a share of it.
+        ("ISIS", "IRAQ", "The army wants to retake Mosul, Iraq's second city, from the group."),
+        ("ISIS", "SYRIA", "Its fighters held about a third of Syria's territory by then."),
+        ("ISIS", "SYRIA", "The group controls nearly 30 percent of Syria."),
+        ("ISIS", "SYRIA", "A base in the eastern region of Syria fell to the group."),
     ],
 )
 def test_a_partial_statement_never_makes_a_country_controller(make, actor, place, text):
