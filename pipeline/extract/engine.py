@@ -1042,6 +1042,7 @@ _QUALIFIER_GAP = re.compile(
     r"[\s,(]*(?:(?:in|of|near)\s+)?(?:the\s+)?(?:(?![\w'’-]+ing\b|(?:and|but|while|as|to)\b)[\w'’-]+,?\s+){0,6}?(?:(?:region|province"
     r"|oblast|governorate|state|district) of\s+)?"
 )
+_ANAPHOR_TOWN = re.compile(r"(?:the\s+)?(?:city|town|provincial capital|capital)\b")
 _DIRECTION_BEFORE = re.compile(
     r"\b((?:north|south|east|west|central|north-?east|north-?west|south-?east|south-?west)"
     r"(?:ern)?)\s+$"
@@ -1175,6 +1176,17 @@ def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int,
                 iso = res[0].country if res is not None and res[0].country else ctx.host
                 out.append((Place(name=name[:300], kind="region", country=iso), m.start(), False))
                 pos = max(pos, after[0].end)
+                continue
+            ref_m = _ANAPHOR_TOWN.match(low, anc.end(), hi)
+            ref = _previous_place(ctx, si, m.start(), ("city", "district")) if ref_m else None
+            if ref_m and ref is not None:
+                # "three villages around the city": the city named before anchors them
+                lead = re.sub(r"(?:\bthe)?\s*$", " ", body[m.start() : anc.end()])
+                name = " ".join(f"{lead}{ref.name}".split())
+                out.append(
+                    (Place(name=name[:300], kind="region", country=ref.country), m.start(), False)
+                )
+                pos = max(pos, ref_m.end())
                 continue
         if head == "the country" and host is not None:
             # "the Taliban took over the country": the article's theatre, as a whole
@@ -1679,7 +1691,7 @@ _COUNTER_OFFENSIVE = re.compile(r"counter-?offensive")
 
 _OBJECT_NOUN_OF = re.compile(
     r"\b(?:city|town|village|capital|district|province|region|port|base|provinces|districts"
-    r"|towns|villages|cities) of\b"
+    r"|towns|villages|cities|centre|center|heart|downtown) of\b"
 )
 _OBJECT_LEAD = re.compile(r"\s+(?:back\s+)?(?:the\s+|a\s+)?(?:[\w'’-]+\s+){0,3}?$")
 

@@ -28,6 +28,7 @@ _GENERIC_HINTS = (
     "milit",
     "rebel",
     "jihad",
+    "terror",
     "group",
     "forces",
     "troops",
@@ -70,9 +71,10 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         ),
         # the lookahead names every way an alternative can begin (a fast pre-check)
         "generic": re.compile(
-            r"\b(?=insurg|milit|rebel|jihad|islamist|extremist|the\s|pro-|government|security"
+            r"\b(?=insurg|milit|rebel|jihad|islamist|extremist|terror|the\s|pro-|government|security"
             r"|national|army|foreign|international|coalition|allied|western|nato|us-)"
-            r"(?:(?P<ins>insurgents?|insurgency|militants?|rebels?|jihadists?|"
+            r"(?:(?P<ins>insurgents?|insurgency|militants?|rebels?|jihadists?|terrorists|"
+            r"(?:the )?terror group|"
             r"the (?:insurgent|militant|jihadist|islamist|extremist|terrorist|armed) group|"
             r"(?:jihadist|islamist|insurgent|militant|extremist) group|the group|the militia)"
             r"|(?P<host>(?:pro-)?government (?:forces|troops|soldiers)|security forces|"

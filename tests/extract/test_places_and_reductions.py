@@ -187,3 +187,30 @@ def test_securing_a_named_town_is_a_gain() -> None:
 def test_a_bare_verb_needs_a_known_actor_as_its_doer() -> None:
     text = "Syrian state media said the first shipment of aid reached the town of Madaya."
     assert _events(text, "2016-01-11") == []
+
+
+def test_overtaking_a_town_and_clearing_an_enemy_from_it_are_gains() -> None:
+    events = _events("Taliban militants overtook the northern city of Kunduz.", "2015-10-03")
+    assert [(e["actor"]["code"], e["location"]["name"]) for e in events] == [("TALIBAN", "Kunduz")]
+    events = _events("Somali troops cleared al-Shabaab fighters from the town of Bulo Burde.")
+    assert [(e["actor"]["code"], e["location"]["name"], e["change"]) for e in events] == [
+        ("SOM-FORCES", "Bulo Burde", "gain")
+    ], _where(events)
+
+
+def test_the_terrorists_are_the_armed_group_named_before() -> None:
+    text = (
+        "Islamic State militants attacked Ramadi in Iraq on Friday. "
+        "The terrorists seized three villages around the city."
+    )
+    events = _events(text, "2015-04-18")
+    assert ("ISIS", "three villages around Ramadi", "IRQ") in {
+        (e["actor"]["code"], e["location"]["name"], e["location"]["country"]) for e in events
+    }, _where(events)
+
+
+def test_securing_the_centre_of_a_town_gains_the_town() -> None:
+    events = _events("Iraqi soldiers were able to secure the centre of Ramadi.", "2015-12-28")
+    assert [(e["actor"]["code"], e["location"]["name"]) for e in events] == [
+        ("IRQ-FORCES", "Ramadi")
+    ], _where(events)
