@@ -23,6 +23,9 @@
   // Okabe–Ito, colour-blind safe. Fixed colours for the actors that matter most, the rest
   // drawn from what is left, in a stable order.
   var OKABE_ITO = ["#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442", "#0072B2", "#D55E00", "#000000"];
+  // Theatres with more sides than Okabe–Ito has colours draw on Paul Tol's muted scheme.
+  var TOL_MUTED = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677", "#882255"];
+  var PALETTE = OKABE_ITO.concat(TOL_MUTED);
   var FIXED_COLOURS = {
     "AFG-FORCES": "#0072B2",
     "TALIBAN": "#D55E00",
@@ -34,12 +37,7 @@
     "USA": "#009E73",
     "NRF": "#E69F00",
     "RUS": "#D55E00",
-    "UKR-FORCES": "#0072B2",
-    "SYR-FORCES": "#0072B2",
-    "IRQ-FORCES": "#0072B2",
-    "HTS": "#009E73",
-    "PESHMERGA": "#E69F00",
-    "YPG": "#E69F00"
+    "UKR-FORCES": "#0072B2"
   };
   var UNKNOWN_FILL = "#dcdcdc";
 
@@ -198,8 +196,8 @@
     if (!colour) {
       var used = {};
       Object.keys(state.colourOf).forEach(function (k) { used[state.colourOf[k]] = true; });
-      var free = OKABE_ITO.filter(function (c) { return !used[c] && !isFixedFor(c); });
-      if (!free.length) free = OKABE_ITO;
+      var free = PALETTE.filter(function (c) { return !used[c] && !isFixedFor(c); });
+      if (!free.length) free = PALETTE;
       var h = 0;
       for (var i = 0; i < actorCode.length; i++) h = (h * 31 + actorCode.charCodeAt(i)) >>> 0;
       colour = free[h % free.length];
@@ -728,6 +726,8 @@
   function drawClaims(items) {
     var host = $("claims-list");
     clear(host);
+    var theatre = theatreCountry(state.geo);
+    if (theatre && theatre !== WORLD) items = items.filter(function (c) { return !c.country || c.country === theatre; });
     if (!items.length) { host.appendChild(el("li", { "class": "none", text: "No claims yet." })); return; }
     items.slice().sort(function (a, b) { return (b.event_date || "").localeCompare(a.event_date || ""); }).forEach(function (c) {
       noteActor(c.actor); noteActor(c.claimant);
@@ -949,6 +949,7 @@
       if (!geo || geo.__missing) throw new Error("no geometry for theatre " + theatre);
       state.geo = geo;
       state.selected = null;
+      state.colourOf = {};  // colours are handed out per theatre, to the sides drawn there
       drawMap(geo);
       state.rows = theatreRows(state.allRows);
       paint();
