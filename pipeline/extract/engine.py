@@ -1320,6 +1320,7 @@ _PRONOUN_START = re.compile(r"\W*(?:as\s+|when\s+|after\s+|while\s+)?(?:they|it|
 # "withdraw from Syria", "pull out of Iraq": the country named is the one left
 _FROM_BEFORE = re.compile(r"\b(?:from|out of)\s+(?:the\s+)?$")
 _FROM_BEFORE_ADJ = re.compile(r"\b(?:from|out of)\s+(?:the\s+)?(?:[a-z-]+\s+){1,2}$")
+_MODIFIER_GAP = re.compile(r"(?:['’]s)?\s+(?:[\w-]+\s+)?")
 _NOUN_COMPLEMENT = re.compile(r"\s+(?:of|at|from)\s")
 
 
@@ -1427,12 +1428,12 @@ def _withdrawal(
         comp_end = min(ce, t1 + 60)
         if lp["nonmil"].search(low, t1, comp_end) and not lp["mil"].search(low, t1, comp_end):
             return  # "the departure of embassy employees", "a drawdown at the consulate"
-    if (
-        gname == "wn"
-        and lp["nonmil"].search(low, max(cs, t0 - 25), t0)
-        and not lp["mil"].search(low, max(cs, t0 - 25), t0)
-    ):
-        return  # "the embassy drawdown", "diplomatic departure"
+    if gname == "wn" and (nm := lp["nonmil"].search(low, max(cs, t0 - 25), t0)):
+        # "the embassy drawdown", "diplomatic departure": the word qualifies the noun itself;
+        # "the deal promises the withdrawal of troops" speaks of troops
+        modifier = _MODIFIER_GAP.fullmatch(low, nm.end(), t0)
+        if modifier and not lp["mil"].search(low, max(cs, t0 - 25), t0):
+            return
     pre_clause = low[cs:t0]
     last_mil = lp["last_mil"].search(low, max(a, t0 - 60), t0)
     if lp["person"].search(pre_clause) and not last_mil and not lp["say"].search(pre_clause):

@@ -214,3 +214,9 @@ def test_securing_the_centre_of_a_town_gains_the_town() -> None:
     assert [(e["actor"]["code"], e["location"]["name"]) for e in events] == [
         ("IRQ-FORCES", "Ramadi")
     ], _where(events)
+
+
+def test_a_deal_promising_the_withdrawal_of_troops_is_about_troops() -> None:
+    events = _events("The deal promises the withdrawal of all American forces from Afghanistan.")
+    assert [(e["actor"]["code"], e["status"]) for e in events] == [("USA", "announced")]
+    assert _events("The embassy drawdown in Kabul began on Monday.") == []
