@@ -78,9 +78,9 @@ def P() -> dict[str, re.Pattern[str]]:
             + r")\b(?!\s+(?:troops|forces|soldiers))"
         ),
         "last_mil": c(r"\blast\s+(?:[\w.\-]+\s+){0,3}?(?:" + lx["military_nouns"] + r")\b"),
-        "left_bad": c(
-            r"\s*(?:office|behind|dead|\d|the (?:post|office|country's (?:embassy|team)))"
-        ),
+        # "left office", "left behind", "left alone", "on leave": not troops leaving
+        "left_bad": c(r"\s*(?:\w+\s+)?(?:" + lx["leave_not_withdrawal"] + r")\b"),
+        "leave_noun": c(r"\b(?:" + lx["leave_noun_before"] + r")\s+$"),
         "hedge": c(r"\b(?:" + lx["hedges"] + r")\b"),
         "claimv": c(r"\b(?:" + lx["claim_verbs"] + r")\b"),
         "confirm": c(r"\b(?:" + lx["confirm_cues"] + r")\b"),
@@ -1320,6 +1320,7 @@ _PRONOUN_START = re.compile(r"\W*(?:as\s+|when\s+|after\s+|while\s+)?(?:they|it|
 # "withdraw from Syria", "pull out of Iraq": the country named is the one left
 _FROM_BEFORE = re.compile(r"\b(?:from|out of)\s+(?:the\s+)?$")
 _FROM_BEFORE_ADJ = re.compile(r"\b(?:from|out of)\s+(?:the\s+)?(?:[a-z-]+\s+){1,2}$")
+_FROM_AFTER = re.compile(r"\s+(?:[\w,'’-]+\s+){0,4}?(?:from|out of)\s+(?:the\s+)?")
 _MODIFIER_GAP = re.compile(r"(?:['’]s)?\s+(?:[\w-]+\s+)?")
 _NOUN_COMPLEMENT = re.compile(r"\s+(?:of|at|from)\s")
 
@@ -1388,7 +1389,9 @@ def _withdrawal(
     word = m.group(0).lower()
     a, b = ctx.sents[si]
     cs, ce = _clause_bounds(ctx, si, t0)
-    if word in ("left", "leave", "leaves", "leaving") and lp["left_bad"].match(low, t1):
+    if word in ("left", "leave", "leaves", "leaving") and (
+        lp["left_bad"].match(low, t1) or lp["leave_noun"].search(low, max(a, t0 - 15), t0)
+    ):
         return
     if (
         word.startswith("cross")
@@ -1418,6 +1421,9 @@ def _withdrawal(
             return
     if _blocked(ctx, si, t0, t1, cs, kind="withdrawal"):
         return
+    frm = _FROM_AFTER.match(low, t1, min(ce, t1 + 40))
+    if frm and lp["nonmil"].search(low, frm.end(), min(ce, frm.end() + 30)):
+        return  # "evacuated from the U.S. Embassy": a mission, not troops, leaves
     # military context required, civilians/diplomats/athletes excluded
     near_lo, near_hi = max(cs, t0 - 40), min(ce, t1 + 45)
     mil_near = lp["mil"].search(low, max(cs, t0 - 30), min(ce, t1 + 45))
@@ -1500,7 +1506,14 @@ def _withdrawal(
         of = re.match(r"\s+of\s+", body[t1 : t1 + 6])
         if of:
             seg_end = min(ce, t1 + 70)
-            inside = [x for x in mentions if t1 < x.start < seg_end and usable(x)]
+            inside = [
+                x
+                for x in mentions
+                if t1 < x.start < seg_end
+                and usable(x)
+                # "the withdrawal of troops from Iraq": the country left is not the leaver
+                and not _FROM_BEFORE.search(low, max(t1, x.start - 12), x.start)
+            ]
             if inside:
                 chosen = inside[0]
         if chosen is None:

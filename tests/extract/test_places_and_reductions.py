@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from pipeline.extract import extract
 from schemas import Article
 
@@ -220,3 +222,23 @@ def test_a_deal_promising_the_withdrawal_of_troops_is_about_troops() -> None:
     events = _events("The deal promises the withdrawal of all American forces from Afghanistan.")
     assert [(e["actor"]["code"], e["status"]) for e in events] == [("USA", "announced")]
     assert _events("The embassy drawdown in Kabul began on Monday.") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "They were Russian soldiers on leave, a rebel commander in Ukraine said.",
+        "The war has killed thousands of Afghan soldiers and left Afghanistan deeply unstable.",
+        "Nonessential personnel were evacuated from the U.S. Embassy in Yemen.",
+    ],
+)
+def test_leaving_words_that_are_no_troop_withdrawal(text: str) -> None:
+    assert [e for e in _events(text, "2014-08-28") if e["event_type"] == "withdrawal"] == []
+
+
+def test_the_country_left_is_not_the_one_that_leaves() -> None:
+    events = _events(
+        "The drawdown in Afghanistan will be slower than the withdrawal of troops from Iraq.",
+        "2014-12-12",
+    )
+    assert "IRQ" not in {e["actor"]["code"] for e in events}, _where(events)
