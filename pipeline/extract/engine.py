@@ -1544,7 +1544,13 @@ def _withdrawal(
     # withdrew from the U.S. Embassy"): a name after the verb is not it
     unknown_doer = roles is not None and roles.agent is not None and gname != "wn"
     if chosen is None and not unknown_doer:
-        after = [x for x in mentions if t1 <= x.start < ce and usable(x)]
+        after = [
+            x
+            for x in mentions
+            if t1 <= x.start < ce
+            and usable(x)
+            and not _FROM_BEFORE.search(low, max(t1, x.start - 12), x.start)
+        ]
         if after:
             chosen = after[0]
     if chosen is None:
