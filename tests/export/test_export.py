@@ -11,7 +11,10 @@ from typing import Any
 import pytest
 
 from pipeline import export as X
+from pipeline.export.select import event_filter, select_events, table_rows
+from pipeline.readmodel import ReadModel
 from pipeline.tables import claims, control, withdrawals
+from pipeline.tables.query import QueryError
 from schemas.common import Actor, ActorKind, Evidence, Place, PlaceKind
 from schemas.events import TerritorialControlEvent, WithdrawalEvent
 
@@ -205,3 +208,31 @@ def test_unknown_kind_or_format():
     with pytest.raises(X.ExportError):
         X.render("events", [], "xlsx")
     assert X.render("events", [], "csv").count("\n") == 1  # the header alone
+
+
+def test_events_selected_once_each_by_country_and_date():
+    evs = events()
+    chosen = select_events([*evs, evs[0]], country="UKR", since=date(2022, 7, 4))
+    assert [e.event_id for e in chosen] == ["k1"]  # Luhansk is older; Iraq, Syria elsewhere
+    assert [e.event_id for e in select_events(evs)] == ["u1", "l1", "k1", "s1"]  # by date
+    assert event_filter({"type": "withdrawal"})[2] == ["events.withdrawal"]
+    with pytest.raises(QueryError) as bad:
+        event_filter({"colour": "red"})
+    assert bad.value.param == "colour"
+
+
+def test_table_rows_take_the_list_filters_and_as_of():
+    model = ReadModel()
+    for ev in events():
+        if control.accepts(ev):
+            row = control.apply(None, ev)
+            model.apply_record("control", row.place_key, row.model_dump_json().encode())
+    assert [r.place_key for r in table_rows(model, "control", {})] == [
+        "UA-09",
+        "geonames:706448",
+    ]
+    assert [r.place_key for r in table_rows(model, "control", {"status": "claimed"})] == ["UA-09"]
+    then = table_rows(model, "control", {"as_of": "2022-08-01"})
+    assert [r.place_key for r in then] == ["UA-09"]  # Kherson was not yet reported
+    with pytest.raises(QueryError):
+        table_rows(model, "withdrawals", {"as_of": "2022-08-01"})
