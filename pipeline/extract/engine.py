@@ -1296,6 +1296,10 @@ _SAID_NOW = re.compile(
 _PERCENT_DONE = re.compile(
     r"(\d{1,3}(?:\.\d+)?)\s?(?:%|percent|per cent)\s+(?:\w+\s+){0,2}?"
     r"(?:effective|complete|completed|done|finished|over)\b"
+    # "some 70% of the Russian troops ... had withdrawn": the share already gone
+    r"|(\d{1,2}(?:\.\d+)?)\s?(?:%|percent|per cent)\s+of\s+(?:the\s+)?(?:[\w.'’-]+\s+){0,3}?"
+    r"(?:troops|forces|soldiers|personnel)\b[^.;]{0,60}?\b(?:had|have|has)\s+(?:\w+\s+)?"
+    r"(?:withdrawn|left|pulled out|gone)"
 )
 
 
@@ -1627,13 +1631,16 @@ def _withdrawal(
     percent: float | None = None
     pm = _PERCENT_DONE.search(body[cs:ce])
     if pm:
-        percent = min(100.0, float(pm.group(1)))
+        percent = min(100.0, float(pm.group(1) or pm.group(2)))
     dates = _dates_for(ctx, t1, min(b, t1 + 140)) + _dates_for(ctx, max(cs, t0 - 40), t0)
     deadline, when = _pick_dates(ctx, dates, t0, t1)
     post = body[t1 : min(ce, t1 + 40)]
     lpre = low[max(cs, t0 - 60) : t0]
     lpost = low[t1 : min(ce, t1 + 40)]
-    if lp["ongoing"].search(lpre) or _UNDERWAY.search(post) or percent is not None:
+    ongoing = lp["ongoing"].search(lpre)
+    if ongoing and low[max(cs, ongoing.start() - 3) : ongoing.start()] == "to ":
+        ongoing = None  # "sets the stage for Trump to begin withdrawing": not yet begun
+    if ongoing or _UNDERWAY.search(post) or percent is not None:
         status = "ongoing"
     elif lp["announce"].search(low[cs:t0]) or (
         deadline is not None and (deadline.value >= ctx.ref or not ctx.ref_known)

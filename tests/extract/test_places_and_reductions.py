@@ -242,3 +242,24 @@ def test_the_country_left_is_not_the_one_that_leaves() -> None:
         "2014-12-12",
     )
     assert "IRQ" not in {e["actor"]["code"] for e in events}, _where(events)
+
+
+def test_a_share_of_troops_already_gone_is_an_ongoing_withdrawal_with_its_percent() -> None:
+    events = _events(
+        "Ukraine's president said some 70% of the Russian troops in Ukraine had withdrawn.",
+        "2014-09-11",
+    )
+    assert [(e["actor"]["code"], e["status"], e["percent_complete"]) for e in events] == [
+        ("RUS", "ongoing", 70.0)
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The victory sets the stage for Washington to begin withdrawing U.S. troops from Syria.",
+        "Trump said American troops must come home from Syria.",
+    ],
+)
+def test_what_must_or_is_to_begin_is_announced(text: str) -> None:
+    assert [e["status"] for e in _events(text, "2019-03-23")] == ["announced"]
