@@ -1939,6 +1939,13 @@ def _territorial(
         if lp["pronoun_it"].match(low, t1):
             prev = _previous_place(ctx, si, t0)
             places = [(prev, t1, True)] if prev else []
+            if (
+                prev is not None
+                and actor is not None
+                and prev.kind == "country"
+                and prev.country == _side(actor.code)
+            ):
+                places = []  # "Israel took the site ... and held it": not Israel itself
         else:
             if kind == "contest":
                 obj_hi = ce
@@ -1969,6 +1976,14 @@ def _territorial(
             change = "contest"
         if kind == "gain" and lp["partial"].search(low, t1, obj_hi):
             change = "contest"
+    if (
+        actor is not None
+        and actor.kind == "state"
+        and actor.code != ctx.host
+        and kind in ("gain", "hold")
+    ):
+        # a state takes or holds places abroad; "Israel took it" is never Israel itself
+        places = [x for x in places if not (x[0].kind == "country" and x[0].country == actor.code)]
     if actor is None or not places:
         return
     if actor.kind == "state" and actor.code == ctx.host:

@@ -210,6 +210,7 @@ _PLURAL_BEFORE = re.compile(
 )
 _LIST_GAP = re.compile(r"\s*(?:,|and|,\s*and)\s*")
 # "Iran-backed militias", "U.S.-trained forces": the backer is not the one who acts
+_NAMED_WAR = re.compile(r"\s+(?:Civil\s+)?Wars?\b")
 _BACKER_TAIL = re.compile(r"(?:backed|supported|funded|trained|allied|aligned|sponsored|armed)\b")
 _ACRONYM = re.compile(r"(?:[A-Z]\.){2,}")
 _TRAILING = ".-‐’'"
@@ -277,6 +278,9 @@ def _lookup_caps(
             key = ngram_keys[j - i]
             acts = k.actors.get(key)
             plcs = k.places.get(key)
+            if (acts or plcs) and _NAMED_WAR.match(sent, b):
+                i, matched = j + 1, True  # "the First Lebanon War": a war's name, not a side
+                break
             hit = False
             ok = (
                 [x for x in acts if not x.short_upper or raw.replace(".", "").isupper()]

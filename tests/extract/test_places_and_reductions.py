@@ -263,3 +263,13 @@ def test_a_share_of_troops_already_gone_is_an_ongoing_withdrawal_with_its_percen
 )
 def test_what_must_or_is_to_begin_is_announced(text: str) -> None:
     assert [e["status"] for e in _events(text, "2019-03-23")] == ["announced"]
+
+
+def test_a_wars_name_is_no_side_and_it_is_not_the_doers_own_country() -> None:
+    text = (
+        "Israeli troops captured the Beaufort ridge on Sunday. Israel first took control of "
+        "the site during the First Lebanon War in 1982 and continued to occupy it for years."
+    )
+    events = _events(text, "2024-10-01")
+    assert "LBN" not in {e["actor"]["code"] for e in events}, _where(events)
+    assert all(e["location"]["country"] != "ISR" for e in events), _where(events)
