@@ -241,6 +241,7 @@ class Cand:
     explicit_place: bool = True
     vague: bool = False
     listed: bool = False  # one of several places left, named in one list
+    scope: str | None = None  # a country's or province's control: "whole" or "part"
     said_now: bool = False  # an announcement made as the article is written ("Paris has said")
     present: bool = False  # the trigger's clause is in the present tense / progressive
 
@@ -1042,6 +1043,38 @@ _QUALIFIER_GAP = re.compile(
     r"[\s,(]*(?:(?:in|of|near)\s+)?(?:the\s+)?(?:(?![\w'’-]+ing\b|(?:and|but|while|as|to)\b)[\w'’-]+,?\s+){0,6}?(?:(?:region|province"
     r"|oblast|governorate|state|district) of\s+)?"
 )
+_PART_SCOPE = re.compile(
+    r"\b(?:parts?|much|most|half|swath(?:e)?s|areas?|sections?|portions?|chunks|pockets?|"
+    r"territory|towns|villages|cities|districts|positions|some)\s+(?:of|in|across|throughout)"
+    r"\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}$"
+    r"|\d+(?:\.\d+)?\s?(?:%|percent|per cent)\s+of\s+(?:the\s+)?$"
+)
+_OBJECT_GAP = re.compile(
+    r"\s*(?:(?:of|over)\s+)?(?:the\s+)?(?:(?!(?:in|at|near|from|to|on|by|with|for|after)\b)"
+    r"[\w'’-]+\s+){0,3}"
+)
+_LOCATIVE_GAP = re.compile(
+    r"\b(?:in|inside|near|around|across|outside)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}$"
+)
+_SUBJECT_GAP = re.compile(r"[^,;]{0,40}?\b(?:has|have|had|was|were|is|are|been)\s+(?:\w+\s+)?$")
+
+
+def _scope(ctx: Ctx, cs: int, t0: int, t1: int, pos: int) -> str | None:
+    """Whether a control statement is about its whole country or province ("part" for
+    "large parts of Helmand", "30 percent of Syria"); None where the place is not the
+    trigger's own object or subject, and the tables judge from the sentence."""
+    low = ctx.low
+    if _PART_SCOPE.search(low, max(cs, pos - 50), pos):
+        return "part"
+    if pos >= t1 and _OBJECT_GAP.fullmatch(low, t1, pos):
+        return "whole"  # "seized Helmand province", "took control of the country"
+    if pos >= t1 and _LOCATIVE_GAP.search(low, t1, pos):
+        return "part"  # "seized a village in the Donetsk region": the region only locates it
+    if pos < t0 and _SUBJECT_GAP.search(low, pos, t0):
+        return "whole"  # "Helmand province was captured by the Taliban"
+    return None
+
+
 _ANAPHOR_TOWN = re.compile(r"(?:the\s+)?(?:city|town|provincial capital|capital)\b")
 _DIRECTION_BEFORE = re.compile(
     r"\b((?:north|south|east|west|central|north-?east|north-?west|south-?east|south-?west)"
@@ -2027,6 +2060,8 @@ def _territorial(
             claimant=claimant,
         )
         c.partial = change == "contest" and kind == "gain"
+        if pl.kind in ("country", "province"):
+            c.scope = _scope(ctx, cs, t0, t1, _pos)
         c.default_date = when is None
         c.present = bool(_PRESENT.search(low, cs, ce))
         c.vague = not is_concrete
@@ -2298,6 +2333,7 @@ def assemble(
                 counter_actor=_actor_model(c.counter) if c.counter else None,
                 territory_share_percent=c.share,
                 place_count=c.count,
+                place_scope=c.scope,  # type: ignore[arg-type,unused-ignore]
             )
         )
     _ = k
@@ -2373,6 +2409,8 @@ def _merge_t(x: Cand, y: Cand) -> Cand:
     for f in ("share", "count", "counter", "event_date", "claimant"):
         if getattr(merged, f) is None:
             setattr(merged, f, getattr(other, f))
+    if "whole" in (x.scope, y.scope):
+        merged.scope = "whole"  # one statement about the whole unit is enough
     rank = {"reported": 0, "claimed": 1, "disputed": 1, "confirmed": 2}
     if rank[other.claim] > rank[merged.claim]:
         merged.claim, merged.claimant = other.claim, other.claimant

@@ -273,3 +273,28 @@ def test_a_wars_name_is_no_side_and_it_is_not_the_doers_own_country() -> None:
     events = _events(text, "2024-10-01")
     assert "LBN" not in {e["actor"]["code"] for e in events}, _where(events)
     assert all(e["location"]["country"] != "ISR" for e in events), _where(events)
+
+
+@pytest.mark.parametrize(
+    ("text", "scope"),
+    [
+        ("The Taliban seized large parts of Helmand province.", "part"),
+        ("The Taliban seized Helmand province on Friday.", "whole"),
+        ("The Taliban took over the country, officials in Afghanistan said.", "whole"),
+    ],
+)
+def test_control_of_a_country_or_province_says_whether_it_is_the_whole(
+    text: str, scope: str
+) -> None:
+    events = _events(text, "2021-08-20")
+    assert [e["place_scope"] for e in events] == [scope], _where(events)
+
+
+def test_control_of_a_town_carries_no_scope() -> None:
+    events = _events("The Taliban seized Kunduz on Friday.", "2021-08-20")
+    assert [e["place_scope"] for e in events] == [None]
+
+
+def test_a_region_that_only_locates_what_was_taken_is_part_of_it() -> None:
+    events = _events("Russian troops seized a village in the Donetsk region on Monday.")
+    assert [(e["location"]["kind"], e["place_scope"]) for e in events] == [("province", "part")]
