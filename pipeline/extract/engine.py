@@ -12,8 +12,15 @@ from typing import Any
 
 from pipeline.extract import syntax
 from pipeline.extract.dates import DateExpr, find_dateline, find_dates, weekday_anchors
+from pipeline.extract.gazetteer import national_capitals
 from pipeline.extract.mentions import ActorMention, PlaceMention, complete_scan, scan_names
-from pipeline.extract.resources import ActorEntry, PlaceEntry, hoist_boundaries, knowledge
+from pipeline.extract.resources import (
+    ActorEntry,
+    PlaceEntry,
+    hoist_boundaries,
+    knowledge,
+    norm_key,
+)
 from pipeline.extract.text import (
     find_numbers,
     lower_same_length,
@@ -52,6 +59,7 @@ def P() -> dict[str, re.Pattern[str]]:
         + ")"
         r"|(?P<ct>" + lx["contest_triggers"] + r")"
         r"|(?P<gb>" + lx["gain_bare"] + r")"
+        r"|(?P<gl>" + lx["loss_to"] + r")"
         r")\b"
     )
     return {
@@ -1227,7 +1235,15 @@ def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int,
             continue
         if head == "the capital":
             cap = _capital_of(ctx.host)
-            if cap is not None and not re.match(r",?\s+[A-Z]", body[m.end() : m.end() + 3]):
+            # "the capital, Kabul" names itself; "the capital of Gezira state" is another's;
+            # "Wad Madani, the capital of ..." is an apposition to a place named before
+            after_cap = body[m.end() : m.end() + 4]
+            apposition = re.search(r",\s*$", body[max(0, m.start() - 3) : m.start()])
+            if (
+                cap is not None
+                and not re.match(r",?\s+[A-Z]|\s+of\b|\s+city\s+of\b", after_cap + "    ")
+                and not apposition
+            ):
                 out.append((_place_from_entry(cap, "city"), m.start(), True))
             continue
         if head in ("the district", "the city", "the town", "the province"):
@@ -1272,15 +1288,19 @@ def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int,
 def _capital_of(iso3: str) -> PlaceEntry | None:
     """The capital city of a state, from its actors.json capitals and the gazetteer."""
     k = knowledge()
-    seen: set[ActorEntry] = set()
+    # every alias key of a capital is searched: its entries are equal across aliases, so
+    # they cannot tell which key was already seen
     for key, entries in k.actors.items():
-        for a in entries:
-            if a.code != iso3 or a.role != "capital" or a in seen:
-                continue
-            seen.add(a)
-            for e in k.places.get(key, []):
-                if e.country == iso3 and e.kind in ("city", "district"):
-                    return e
+        if not any(a.code == iso3 and a.role == "capital" for a in entries):
+            continue
+        for e in k.places.get(key, []):
+            if e.country == iso3 and e.kind in ("city", "district"):
+                return e
+    # a theatre whose capital is no actor alias ("Kabul" speaks for no one there): GeoNames
+    name = national_capitals().get(iso3)
+    for e in k.places.get(norm_key(name), []) if name else []:
+        if e.country == iso3 and e.kind in ("city", "district"):
+            return e
     return None
 
 
@@ -1749,6 +1769,7 @@ _ATTEMPT = re.compile(
 _COUNTER_OFFENSIVE = re.compile(r"counter-?offensive")
 
 
+_TO_GAINER = re.compile(r"\bto\s+(?:the\s+)?")
 _OBJECT_NOUN_OF = re.compile(
     r"\b(?:city|town|village|capital|district|province|region|port|base|provinces|districts"
     r"|towns|villages|cities|centre|center|heart|downtown) of\b"
@@ -1784,6 +1805,7 @@ def _territorial(
     kind = {
         "ga": "gain",
         "gb": "gain",
+        "gl": "gain",
         "gn": "gain",
         "gp": "gain",
         "gt": "gain",
@@ -1819,7 +1841,28 @@ def _territorial(
     counter: ActorEntry | None = None
     places: list[tuple[Place, int, bool]] = []
     passive = gname in ("gp", "gt", "hp")
-    if gname == "gn":
+    if gname == "gl":
+        # "the junta lost control of Lashio to ethnic armed groups", "ceded the city to
+        # Russia": the side after "to" gains what lies between; the subject loses it
+        to_m = _TO_GAINER.search(low, t1, ce)
+        if to_m is None:
+            return
+        roles = _roles(ctx, si, t0)
+        if roles is not None and (roles.negated or roles.hypothetical):
+            return
+        gainers = [x for x in mentions if to_m.end() <= x.start <= to_m.end() + 25]
+        actor = conflict_party(gainers[0]) if gainers else None
+        losers = [x for x in mentions if cs <= x.start < t0 and conflict_party(x) is not None]
+        counter = conflict_party(losers[-1]) if losers else None
+        if actor is None or (counter is not None and _side(counter.code) == _side(actor.code)):
+            return
+        places = _places_in(ctx, si, t1, to_m.start(), territorial=True) + _vague_places(
+            ctx, si, t1, to_m.start()
+        )
+        if not places and lp["pronoun_it"].match(low, t1):
+            prev = _previous_place(ctx, si, t0)
+            places = [(prev, t1, True)] if prev else []
+    elif gname == "gn":
         # "the fall of Ramadi to ISIS", "Russia's capture of Kherson", "the capture of the
         # airport by rebels": the place follows "of", the gainer a preposition or a possessive
         np_end = min(ce, t1 + 90)

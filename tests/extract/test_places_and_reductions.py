@@ -298,3 +298,34 @@ def test_control_of_a_town_carries_no_scope() -> None:
 def test_a_region_that_only_locates_what_was_taken_is_part_of_it() -> None:
     events = _events("Russian troops seized a village in the Donetsk region on Monday.")
     assert [(e["location"]["kind"], e["place_scope"]) for e in events] == [("province", "part")]
+
+
+def test_the_capital_of_a_province_is_not_the_national_capital() -> None:
+    text = "Rapid Support Forces seized Wad Madani, the capital of Gezira state in Sudan."
+    assert [e["location"]["name"] for e in _events(text, "2023-12-19")] == ["Wad Madani"]
+
+
+def test_the_capital_of_a_theatre_without_a_capital_alias_is_found() -> None:
+    events = _events("The Taliban seized the capital on Sunday, officials in Afghanistan said.")
+    assert [(e["location"]["name"], e["location"]["adm2"]) for e in events] == [("Kabul", "AF0101")]
+
+
+@pytest.mark.parametrize(
+    ("text", "gainer", "place"),
+    [
+        ("Myanmar's army lost control of Lashio to the MNDAA on Saturday.", "MNDAA", "Lashio"),
+        ("Government troops surrendered the town of Baga to Boko Haram.", "BOKO-HARAM", "Baga"),
+        (
+            "Ukrainian troops left Sievierodonetsk, ceding the city to Russia.",
+            "RUS",
+            "Sievierodonetsk",
+        ),
+    ],
+)
+def test_a_place_lost_or_ceded_to_a_side_is_that_sides_gain(
+    text: str, gainer: str, place: str
+) -> None:
+    events = [e for e in _events(text) if e["event_type"] == "territorial_control"]
+    assert [(e["actor"]["code"], e["location"]["name"], e["change"]) for e in events] == [
+        (gainer, place, "gain")
+    ], _where(events)
