@@ -28,7 +28,7 @@ from pipeline.extract.text import (
     split_sentences,
 )
 from schemas import Article, TerritorialControlEvent, WithdrawalEvent
-from schemas.common import Actor, Evidence, Place
+from schemas.common import CLAIM_STRENGTH, Actor, ClaimStatus, Evidence, Place
 
 STATUS_RANK = {"announced": 0, "ongoing": 1, "completed": 2}
 KIND_RANK = {
@@ -2435,8 +2435,7 @@ def _merge_w(x: Cand, y: Cand) -> Cand:
     ) or merged.place is None:
         merged.place = other.place
         merged.explicit_place = other.explicit_place or merged.explicit_place
-    rank = {"reported": 0, "claimed": 1, "disputed": 1, "confirmed": 2}
-    if rank[other.claim] > rank[merged.claim]:
+    if _stronger_claim(other.claim, merged.claim):
         merged.claim, merged.claimant = other.claim, other.claimant
     merged.default_date = merged.default_date and other.default_date
     return merged
@@ -2454,7 +2453,12 @@ def _merge_t(x: Cand, y: Cand) -> Cand:
             setattr(merged, f, getattr(other, f))
     if "whole" in (x.scope, y.scope):
         merged.scope = "whole"  # one statement about the whole unit is enough
-    rank = {"reported": 0, "claimed": 1, "disputed": 1, "confirmed": 2}
-    if rank[other.claim] > rank[merged.claim]:
+    if _stronger_claim(other.claim, merged.claim):
         merged.claim, merged.claimant = other.claim, other.claimant
     return merged
+
+
+def _stronger_claim(a: str, b: str) -> bool:
+    """Mentions of one happening keep the strongest claim status, in the one order the
+    tables use too (confirmed > reported > claimed > disputed)."""
+    return CLAIM_STRENGTH[ClaimStatus(a)] > CLAIM_STRENGTH[ClaimStatus(b)]

@@ -329,3 +329,15 @@ def test_a_place_lost_or_ceded_to_a_side_is_that_sides_gain(
     assert [(e["actor"]["code"], e["location"]["name"], e["change"]) for e in events] == [
         (gainer, place, "gain")
     ], _where(events)
+
+
+def test_mentions_of_one_capture_keep_the_strongest_claim_in_the_tables_order() -> None:
+    text = (
+        "The Taliban claimed on Monday that they had captured Kunduz. "
+        "Kunduz fell to the Taliban on Monday."
+    )
+    events = _events(text, "2021-08-09")
+    # reported outranks claimed: the news says it, not only the side that gains
+    assert [(e["location"]["name"], e["claim_status"], e["claimant"]) for e in events] == [
+        ("Kunduz", "reported", None)
+    ], _where(events)
