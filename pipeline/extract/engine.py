@@ -1083,6 +1083,12 @@ def _scope(ctx: Ctx, cs: int, t0: int, t1: int, pos: int) -> str | None:
     return None
 
 
+_BASE_HEAD = re.compile(r"bases?|outposts?|garrisons?|barracks|airbase|airfields?|airports?")
+# "an army base in Helmand province": the province only locates the facility taken
+_FACILITY_LOCATIVE = re.compile(
+    r"\b(?:bases?|outposts?|garrisons?|barracks|airbase|airfields?|airports?)\s+(?:in|near|"
+    r"outside|(?:north|south|east|west)(?:east|west)?\s+of)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}$"
+)
 _ANAPHOR_TOWN = re.compile(r"(?:the\s+)?(?:city|town|provincial capital|capital)\b")
 _DIRECTION_BEFORE = re.compile(
     r"\b((?:north|south|east|west|central|north-?east|north-?west|south-?east|south-?west)"
@@ -1106,6 +1112,12 @@ def _places_in(
             continue
         if (pm.start, pm.end) in ctx.foreign_capitals:
             continue  # "Moscow said ...": a foreign capital speaking for its state
+        if (
+            territorial
+            and pm.hint not in ("base", "border_crossing")
+            and _FACILITY_LOCATIVE.search(low, max(lo, pm.start - 50), pm.start)
+        ):
+            continue  # "a base in Helmand province": the facility, not the province, is taken
         res = _resolve_place(ctx, pm, si)
         if res is None:
             continue
@@ -1215,7 +1227,8 @@ def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int,
                 # "villages south of Lysychansk" lie in the anchor's country
                 res = _resolve_place(ctx, after[0], si)
                 iso = res[0].country if res is not None and res[0].country else ctx.host
-                out.append((Place(name=name[:300], kind="region", country=iso), m.start(), False))
+                vk = "base" if _BASE_HEAD.fullmatch(head) else "region"
+                out.append((Place(name=name[:300], kind=vk, country=iso), m.start(), False))
                 pos = max(pos, after[0].end)
                 continue
             ref_m = _ANAPHOR_TOWN.match(low, anc.end(), hi)
@@ -1257,7 +1270,9 @@ def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int,
             if ref is not None:
                 out.append((ref, m.start(), True))
             continue
-        if head.startswith("district"):
+        if _BASE_HEAD.fullmatch(head):
+            kind = "base"  # "an army base", "the airport": a facility the text does not name
+        elif head.startswith("district"):
             kind = "district"
         elif head.startswith("province"):
             kind = "province"
@@ -1267,6 +1282,11 @@ def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int,
             kind = "border_crossing" if head.startswith("border") else "country"
         else:
             kind = "country"
+        if kind == "base":
+            located = _located_facility(ctx, si, m.start(), m.end(), hi)
+            if located is not None:
+                out.append((located, m.start(), False))
+                continue
         if host is None:
             continue
         if kind == "country":
@@ -1282,6 +1302,33 @@ def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int,
                 )
             )  # type: ignore[arg-type,unused-ignore]
     return out
+
+
+_LOCATED_AT = re.compile(r"\s+(?:in|at|near|outside)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}?")
+
+
+def _located_facility(ctx: Ctx, si: int, start: int, end: int, hi: int) -> Place | None:
+    """ "an army base in Helmand province": the unnamed facility, placed where the text
+    puts it (its country and, in a theatre with P-codes, its province)."""
+    at = _LOCATED_AT.match(ctx.low, end, hi)
+    if at is None:
+        return None
+    for pm in ctx.places[si]:
+        if at.end() - 12 <= pm.start <= at.end() + 2 and pm.start >= end:
+            res = _resolve_place(ctx, pm, si)
+            if res is None:
+                return None
+            entry, kind = res
+            adm1 = entry.adm1 if kind != "country" else None
+            return Place(
+                name=" ".join(ctx.body[start : pm.end].split())[:300],
+                kind="base",
+                country=entry.country,
+                adm1=adm1,
+                lat=entry.lat,
+                lon=entry.lon,
+            )
+    return None
 
 
 @lru_cache(maxsize=256)

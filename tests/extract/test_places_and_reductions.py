@@ -341,3 +341,15 @@ def test_mentions_of_one_capture_keep_the_strongest_claim_in_the_tables_order() 
     assert [(e["location"]["name"], e["claim_status"], e["claimant"]) for e in events] == [
         ("Kunduz", "reported", None)
     ], _where(events)
+
+
+def test_an_unnamed_base_taken_is_a_base_placed_where_the_text_puts_it() -> None:
+    events = _events("Taliban militants overran an army base in Helmand province on Sunday.")
+    assert [
+        (e["location"]["kind"], e["location"]["adm1"], e["location"]["name"]) for e in events
+    ] == [("base", "AF30", "an army base in Helmand province")], _where(events)
+
+
+def test_with_is_no_ordinal_of_a_vague_place() -> None:
+    events = _events("Boko Haram fighters captured Monguno together with its military barracks.")
+    assert all(not e["location"]["name"].startswith("with") for e in events), _where(events)
