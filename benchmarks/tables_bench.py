@@ -35,7 +35,7 @@ from pipeline.tables import dedup as D  # noqa: E402
 from pipeline.tables import withdrawals as W  # noqa: E402
 from schemas import Article  # noqa: E402
 from schemas.events import TerritorialControlEvent, WithdrawalEvent  # noqa: E402
-from schemas.tables import ClaimRow, ControlRow, DedupEntry, WithdrawalRow  # noqa: E402
+from schemas.rows import ClaimRow, ControlRow, DedupEntry, WithdrawalRow  # noqa: E402
 
 AnyEvent = WithdrawalEvent | TerritorialControlEvent
 

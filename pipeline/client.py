@@ -267,7 +267,7 @@ class FrontlineClient:
     # -- tables (read the compacted tables.* topics; no worker needed) ---------------------
     def read_table(self, name: str) -> dict[str, Any]:
         """The latest row of every key of a table (`control`, `withdrawals`, `claims`,
-        `activity`) as row models of `schemas.tables`, read from its compacted topic."""
+        `activity`) as row models of `schemas.rows`, read from its compacted topic."""
         return dict(load_read_model(self.settings, [name]).table(name))
 
     def read_tables(self, names: Iterable[str] | None = None) -> Any:

@@ -37,7 +37,7 @@ from pipeline.tables.query import (
     row_key,
 )
 from schemas.common import Actor, ActorKind
-from schemas.tables import (
+from schemas.rows import (
     BOOKKEEPING_FIELDS,
     ActivityGroupRow,
     ActivityWindowRow,
@@ -66,7 +66,7 @@ EVENT_ID_HEADER = "source.event_id"
 # Fields of the topic rows left out of the HTTP/CLI answers.
 INTERNAL_FIELDS = frozenset({"observations", "base"}) | BOOKKEEPING_FIELDS
 # Rows written before the id bookkeeping and all but the newest observations were left out
-# of the topics still carry them: reads drop them the same way (schemas.tables.published_row).
+# of the topics still carry them: reads drop them the same way (schemas.rows.published_row).
 # With them, a worker's read side grew with every report (the soak: ~90,000 more live Python
 # objects over 200,000 articles). Reads need the newest few observations: the map shows 8
 # "other reports"; the "as of" view takes status and controller from the row's history, and

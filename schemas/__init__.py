@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 # Table rows (pipeline.tables reducers).
-from schemas.tables import (
+from schemas.rows import (
     ActivityDay,
     ActivityGroupRow,
     ActivityState,

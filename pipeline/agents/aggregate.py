@@ -29,7 +29,7 @@ past them (plus grace); a quiet group's last windows stay open until it is heard
 Every row change is also sent, keyed by the row key, to the compacted topic of its table
 (`tables.control`, `tables.withdrawals`, `tables.claims`, `tables.activity`), with the id
 and write time of the event that caused it in its headers, without the reducers' id
-bookkeeping (`schemas.tables.published_row`). On `tables.activity` a group's windows travel
+bookkeeping (`schemas.rows.published_row`). On `tables.activity` a group's windows travel
 together as one `ActivityGroupRow` (key `spec|group`) per batch, rather than some 30 records
 per event, one per window; a window that closes is also sent as its final
 `ClosedWindowRecord` (key `spec|group|start`). A failing event is logged and counted
@@ -63,7 +63,7 @@ from pipeline.tables import control as K
 from pipeline.tables import dedup as D
 from pipeline.tables import withdrawals as W
 from schemas.events import TerritorialControlEvent, WithdrawalEvent, parse_event
-from schemas.tables import (
+from schemas.rows import (
     ActivityState,
     ClaimRow,
     ControlRow,

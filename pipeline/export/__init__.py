@@ -20,7 +20,7 @@ from typing import Any
 
 from schemas.common import Actor, Place, PlaceKind
 from schemas.events import TerritorialControlEvent, WithdrawalEvent
-from schemas.tables import ClaimRow, ControlRow, WithdrawalRow
+from schemas.rows import ClaimRow, ControlRow, WithdrawalRow
 
 AnyEvent = WithdrawalEvent | TerritorialControlEvent
 Record = dict[str, Any]

@@ -24,7 +24,7 @@ import orjson
 from faust.streams import _current_event  # faust has no public setter
 from pydantic import BaseModel
 
-from schemas.tables import published_row
+from schemas.rows import published_row
 
 M = TypeVar("M")
 # (table, event, key, value or None to delete): `TableWriter.write`.

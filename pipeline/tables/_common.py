@@ -9,7 +9,7 @@ from pipeline.clock import Clock
 from schemas.article import parse_published_at
 from schemas.common import CLAIM_STRENGTH, ClaimStatus
 from schemas.events import TerritorialControlEvent, WithdrawalEvent
-from schemas.tables import (
+from schemas.rows import (
     MAX_EVIDENCE_CHARS,
     MAX_HAPPENING_IDS,
     MAX_SOURCES,

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pipeline.tables._common import AnyEvent, remember
 from schemas.events import TerritorialControlEvent, WithdrawalEvent
-from schemas.tables import (
+from schemas.rows import (
     MAX_DAY_IDS,
     ActivityDay,
     ActivityState,

@@ -23,7 +23,7 @@ from pipeline.tables._common import (
 )
 from pipeline.tables.dedup import fallback_happening_id
 from schemas.events import TerritorialControlEvent
-from schemas.tables import (
+from schemas.rows import (
     MAX_CLAIM_HISTORY,
     MAX_EVENT_IDS,
     ClaimRow,

@@ -44,7 +44,7 @@ from pipeline.tables._common import (
 from pipeline.tables.dedup import fallback_happening_id
 from schemas.common import Actor, ClaimStatus, DateBasis, Place, PlaceKind
 from schemas.events import ControlChange, PlaceScope, TerritorialControlEvent
-from schemas.tables import (
+from schemas.rows import (
     MAX_CONTROL_HISTORY,
     MAX_CONTROL_OBSERVATIONS,
     MAX_EVENT_IDS,

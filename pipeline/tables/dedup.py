@@ -28,7 +28,7 @@ from pipeline.tables._common import (
     short_hash,
 )
 from schemas.events import TerritorialControlEvent
-from schemas.tables import (
+from schemas.rows import (
     MAX_EVENT_IDS,
     MAX_HAPPENINGS_PER_KEY,
     DedupDecision,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Generic, TypeVar
 
-from schemas.tables import (
+from schemas.rows import (
     ActivityWindowRow,
     ClaimRow,
     ClosedWindowRecord,

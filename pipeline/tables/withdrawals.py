@@ -32,7 +32,7 @@ from pipeline.tables._common import (
 from pipeline.tables.dedup import fallback_happening_id
 from schemas.common import DateBasis
 from schemas.events import WithdrawalEvent, WithdrawalStatus
-from schemas.tables import (
+from schemas.rows import (
     MAX_EVENT_IDS,
     UNKNOWN_COUNTRY,
     SlotRef,

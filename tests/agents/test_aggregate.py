@@ -30,7 +30,7 @@ from pipeline.normalize import event_key, serialize_event
 from pipeline.readmodel import EVENT_ID_HEADER
 from schemas.common import Actor, ClaimStatus, Evidence, Place
 from schemas.events import TerritorialControlEvent, WithdrawalEvent
-from schemas.tables import BOOKKEEPING_FIELDS
+from schemas.rows import BOOKKEEPING_FIELDS
 from tests.conftest import WorkerProcess
 
 pytestmark = pytest.mark.integration

@@ -148,7 +148,7 @@ def explain_table_problems(client: FrontlineClient, settings: Settings, text: st
             continue
         key = Place.model_validate(location).key
         if key in keys[:3] and isinstance(r.value, dict):
-            # Rows no longer carry their event ids (schemas.tables.BOOKKEEPING_FIELDS).
+            # Rows no longer carry their event ids (schemas.rows.BOOKKEEPING_FIELDS).
             reports = rows.get(key, {}).get("reports")
             lines.append(f"{key}: event @{r.partition}:{r.offset}; row reports {reports}")
     return "\n".join(lines)

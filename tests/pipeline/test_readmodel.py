@@ -14,7 +14,7 @@ from pipeline.tables import withdrawals as W
 from pipeline.tables.query import QueryError
 from schemas.common import Actor, ClaimStatus, Evidence, Place
 from schemas.events import TerritorialControlEvent, WithdrawalEvent
-from schemas.tables import ClosedWindowRecord, ControlRow
+from schemas.rows import ClosedWindowRecord, ControlRow
 
 TALIBAN = Actor(name="Taliban", code="TALIBAN", kind="armed_group")
 AFG = Actor(name="Afghan forces", code="AFG-FORCES", kind="state_forces")

@@ -10,7 +10,7 @@ import orjson
 from faust.streams import current_event
 
 from pipeline.state.writebehind import WriteBehind
-from schemas.tables import PUBLISHED_OBSERVATIONS, DedupEntry
+from schemas.rows import PUBLISHED_OBSERVATIONS, DedupEntry
 
 
 class RecordingTable(dict[str, Any]):

@@ -13,7 +13,7 @@ from pipeline.tables.activity import (
     window_end,
     window_starts,
 )
-from schemas.tables import ActivityGroupRow, ActivityState, WindowKind
+from schemas.rows import ActivityGroupRow, ActivityState, WindowKind
 
 D = date.fromisoformat
 SMALL = WindowSpec(name="t", size_days=3, step_days=1, grace_days=2, retention_days=5)
@@ -313,7 +313,7 @@ def test_a_groups_state_at_its_largest_fits_in_one_kafka_record(spec):
     spec that breaks this needs its state split before the worker meets such a group."""
     import orjson
 
-    from schemas.tables import MAX_DAY_IDS, ActivityDay, ActivityWindowRow
+    from schemas.rows import MAX_DAY_IDS, ActivityDay, ActivityWindowRow
 
     watermark = D("2021-08-31")
     back = [watermark - timedelta(days=k) for k in range(400)]

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from pipeline.tables import NotApplicableError, claims
-from schemas.tables import MAX_CLAIM_HISTORY, ClaimRow
+from schemas.rows import MAX_CLAIM_HISTORY, ClaimRow
 
 
 def fold(events):

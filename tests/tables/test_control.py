@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.tables import NotApplicableError, UndatedEventError, control
 from schemas.common import Actor, ActorKind, Place, PlaceKind
-from schemas.tables import (
+from schemas.rows import (
     MAX_CONTROL_HISTORY,
     MAX_CONTROL_OBSERVATIONS,
     MAX_EVENT_IDS,

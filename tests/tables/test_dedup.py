@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from pipeline.tables import dedup
-from schemas.tables import MAX_HAPPENINGS_PER_KEY, DedupEntry, DedupOutcome
+from schemas.rows import MAX_HAPPENINGS_PER_KEY, DedupEntry, DedupOutcome
 
 
 def run(events, entry=None):

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from pipeline.tables import NotApplicableError, withdrawals
-from schemas.tables import WithdrawalRow
+from schemas.rows import WithdrawalRow
 
 
 def fold(events):
