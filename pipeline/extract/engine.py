@@ -1461,6 +1461,30 @@ def _place_end(ctx: Ctx, start: int) -> int:
     return start
 
 
+_FROM_REFERENCE = re.compile(
+    r"\s+(?:[\w'’-]+\s+){0,3}?(?:from|out of)\s+the\s+(?P<word>city|town|village|district|"
+    r"province|base|airport|airfield)\b"
+)
+_REFERENCE_KINDS = {
+    "city": ("city",),
+    "town": ("city", "district"),
+    "village": ("city",),
+    "district": ("district", "city"),
+    "province": ("province",),
+    "base": ("base",),
+    "airport": ("base",),
+    "airfield": ("base",),
+}
+
+
+def _place_left_by_reference(ctx: Ctx, si: int, t0: int, t1: int, ce: int) -> Place | None:
+    """ "withdrew from the city": the city named before (this or the two previous sentences)."""
+    ref = _FROM_REFERENCE.match(ctx.low, t1, ce)
+    if ref is None:
+        return None
+    return _previous_place(ctx, si, t0, _REFERENCE_KINDS[ref.group("word")])
+
+
 def _left_abroad(ctx: Ctx, si: int, lo: int, hi: int) -> str | None:
     """The country of a place named as left ("from southern Lebanon", "out of Gaza")."""
     for pl, pos, _ in _places_in(ctx, si, lo, hi, territorial=False):
@@ -1659,6 +1683,7 @@ def _withdrawal(
             chosen = after[0]
     if chosen is None:
         return
+    anaphoric: Place | None = None
     foreign = (
         _theatre_period_actor(ctx, "foreign")
         if chosen.generic == "foreign" and not (roles is not None and roles.backdrop)
@@ -1675,9 +1700,14 @@ def _withdrawal(
         local = r.kind in ("armed_group", "state_forces") or (
             r.code == ctx.host and abroad in (None, r.code)
         )
-        if local and not [
-            x for x in _places_in(ctx, si, t1, ce, territorial=False) if x[0].kind != "country"
-        ]:
+        anaphoric = _place_left_by_reference(ctx, si, t0, t1, ce)
+        if (
+            local
+            and anaphoric is None
+            and not [
+                x for x in _places_in(ctx, si, t1, ce, territorial=False) if x[0].kind != "country"
+            ]
+        ):
             return  # a local side leaves a named place, never "the country"
         if r.kind == "state" and r.code == ctx.host:
             r = k.actor_by_code.get(ctx.theatre.get("forces") or "", r)
@@ -1694,6 +1724,8 @@ def _withdrawal(
             x for x in plist if not (x[0].kind == "country" and x[0].country == _side(actor.code))
         ]
     sub = [x for x in plist if x[0].kind != "country"]
+    if not sub and anaphoric is not None:
+        sub = [(anaphoric, t1, True)]  # "forced to withdraw from the city": the one named
     ind = lp["from_indef"].search(low, t1, min(ce, t1 + 60))
     also: list[Place] = []
     if sub:
@@ -1816,6 +1848,7 @@ _ATTEMPT = re.compile(
 _COUNTER_OFFENSIVE = re.compile(r"counter-?offensive")
 
 
+_BY_AGENT = re.compile(r"\s+by\s+")
 _TO_GAINER = re.compile(r"\bto\s+(?:the\s+)?")
 _OBJECT_NOUN_OF = re.compile(
     r"\b(?:city|town|village|capital|district|province|region|port|base|provinces|districts"
@@ -2046,7 +2079,14 @@ def _territorial(
             # the doer is named but is no known actor: a name between it and the trigger
             # ("X, backed by US air strikes, retook") is not the doer either
             before = [x for x in before if x.start < roles.agent[0]]
-        if kind == "contest":
+        besieger = None
+        if kind == "contest" and _BY_AGENT.match(low, t1):
+            # "Chernihiv was surrounded by Russian forces": the by-agent besieges the subject
+            by_x = [x for x in mentions if t1 <= x.start <= t1 + 25 and conflict_party(x)]
+            besieger = by_x[0] if by_x else None
+        if besieger is not None:
+            before = [besieger]
+        elif kind == "contest":
             firsts = [
                 x
                 for x in mentions
@@ -2075,6 +2115,10 @@ def _territorial(
             places = _places_in(ctx, si, t1, obj_hi, territorial=True) + _vague_places(
                 ctx, si, t1, obj_hi
             )
+            if besieger is not None:
+                places = _places_in(ctx, si, cs, t0, territorial=True) + _vague_places(
+                    ctx, si, cs, t0
+                )
             sm = p["share"].search(body, t1, obj_hi)
             if sm:
                 adj = sm.group("adj")

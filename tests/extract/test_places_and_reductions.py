@@ -353,3 +353,31 @@ def test_an_unnamed_base_taken_is_a_base_placed_where_the_text_puts_it() -> None
 def test_with_is_no_ordinal_of_a_vague_place() -> None:
     events = _events("Boko Haram fighters captured Monguno together with its military barracks.")
     assert all(not e["location"]["name"].startswith("with") for e in events), _where(events)
+
+
+def test_a_local_side_withdrawing_from_the_city_named_before_leaves_that_city() -> None:
+    text = (
+        "Ukrainian forces fought for weeks in Lysychansk. "
+        "Ukrainian troops withdrew from the city on Sunday."
+    )
+    events = [e for e in _events(text, "2022-07-04") if e["event_type"] == "withdrawal"]
+    assert [(e["actor"]["code"], e["location"]["name"]) for e in events] == [
+        ("UKR-FORCES", "Lysychansk")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "place"),
+    [
+        ("The city of Chernihiv in Ukraine was surrounded by Russian forces.", "RUS", "Chernihiv"),
+        ("Kunduz was besieged by the Taliban for weeks.", "TALIBAN", "Kunduz"),
+        ("Russian forces encircled Chernihiv in Ukraine on Friday.", "RUS", "Chernihiv"),
+    ],
+)
+def test_a_town_surrounded_is_contested_by_the_side_around_it(
+    text: str, actor: str, place: str
+) -> None:
+    events = _events(text, "2022-03-05")
+    assert [(e["actor"]["code"], e["location"]["name"], e["change"]) for e in events] == [
+        (actor, place, "contest")
+    ], _where(events)
