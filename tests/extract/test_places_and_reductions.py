@@ -381,3 +381,18 @@ def test_a_town_surrounded_is_contested_by_the_side_around_it(
     assert [(e["actor"]["code"], e["location"]["name"], e["change"]) for e in events] == [
         (actor, place, "contest")
     ], _where(events)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Government troops have driven al-Shabaab out of the port city of Kismayo.",
+        "Somali forces ousted al-Shabaab fighters from Kismayo on Monday.",
+        "Somali troops are evicting al-Shabaab from Kismayo.",
+    ],
+)
+def test_driving_an_enemy_out_of_a_town_gains_it(text: str) -> None:
+    events = _events(text, "2012-10-01")
+    assert [(e["actor"]["code"], e["location"]["name"]) for e in events] == [
+        ("SOM-FORCES", "Kismayo")
+    ], _where(events)
