@@ -1090,6 +1090,7 @@ _FACILITY_LOCATIVE = re.compile(
     r"outside|(?:north|south|east|west)(?:east|west)?\s+of)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}$"
 )
 _ANAPHOR_TOWN = re.compile(r"(?:the\s+)?(?:city|town|provincial capital|capital)\b")
+_TIGHT_LOCATIVE = re.compile(r"\s*,?\s+in\s+(?:the\s+)?(?:[\w'’-]+\s+)?")
 _DIRECTION_BEFORE = re.compile(
     r"\b((?:north|south|east|west|central|north-?east|north-?west|south-?east|south-?west)"
     r"(?:ern)?)\s+$"
@@ -1178,11 +1179,20 @@ def _places_in(
         ):
             continue  # "Lysychansk ... in eastern Ukraine": the part of the country qualifies
 
-        if pl.kind == "province" and any(
-            o[0].kind != "province"
-            and (o[0].adm1 == pl.adm1 if pl.adm1 else o[1].province == pl.name)
-            and _QUALIFIER_GAP.fullmatch(body[_end_of(ctx, si, o[2]) : pos])
-            for o in out
+        if (
+            pl.kind == "province"
+            and any(
+                o[0].kind != "province"
+                and (
+                    (
+                        (o[0].adm1 == pl.adm1 if pl.adm1 else o[1].province == pl.name)
+                        and _QUALIFIER_GAP.fullmatch(body[_end_of(ctx, si, o[2]) : pos])
+                    )
+                    # "Ghormach in Faryab province": the text says where, whatever the gazetteer
+                    or _TIGHT_LOCATIVE.fullmatch(body[_end_of(ctx, si, o[2]) : pos])
+                )
+                for o in out
+            )
         ):
             continue  # "Lyman, in the Donetsk region": the region only qualifies the town
         if any(k_[0] == pl for k_ in keep):
@@ -1936,6 +1946,8 @@ def _territorial(
         counter = conflict_party(losers[-1]) if losers else None
         if actor is None or (counter is not None and _side(counter.code) == _side(actor.code)):
             return
+        if m.group(0).lower().startswith("hand"):
+            change = "handover"  # "handed over the base to Afghan forces": no fight
         places = _places_in(ctx, si, t1, to_m.start(), territorial=True) + _vague_places(
             ctx, si, t1, to_m.start()
         )

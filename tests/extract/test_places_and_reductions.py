@@ -396,3 +396,15 @@ def test_driving_an_enemy_out_of_a_town_gains_it(text: str) -> None:
     assert [(e["actor"]["code"], e["location"]["name"]) for e in events] == [
         ("SOM-FORCES", "Kismayo")
     ], _where(events)
+
+
+def test_a_base_handed_over_to_a_side_is_a_handover_to_it() -> None:
+    events = _events("U.S. forces handed over the Bagram air base to Afghan forces on Friday.")
+    assert [(e["actor"]["code"], e["change"], e["counter_actor"]["code"]) for e in events] == [
+        ("AFG-FORCES", "handover", "USA")
+    ], _where(events)
+
+
+def test_a_province_named_right_after_a_district_only_says_where_it_is() -> None:
+    events = _events("The Taliban captured Ghormach in Faryab province on Monday.")
+    assert [e["location"]["kind"] for e in events] == ["district"], _where(events)
