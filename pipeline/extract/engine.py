@@ -1148,9 +1148,10 @@ def _places_in(
             if _LOCATIVE_BEFORE.search(before) and not _POWER.search(low, lo, pm.start):
                 continue  # "seized a base in Myanmar": where it happened, not what was taken
         if kind == "country" and entry.country != ctx.host:
+            sa = ctx.sents[si][0]  # the lookbehind may reach into the trigger ("out| of")
             left = not territorial and (
-                _FROM_BEFORE.search(low, max(lo, pm.start - 12), pm.start)
-                or _FROM_BEFORE_ADJ.search(low, max(lo, pm.start - 40), pm.start)
+                _FROM_BEFORE.search(low, max(sa, pm.start - 12), pm.start)
+                or _FROM_BEFORE_ADJ.search(low, max(sa, pm.start - 40), pm.start)
             )
             if territorial or ((pm.start, pm.end) in actor_spans and not left):
                 continue
@@ -1497,9 +1498,11 @@ def _place_left_by_reference(ctx: Ctx, si: int, t0: int, t1: int, ce: int) -> Pl
 
 def _left_abroad(ctx: Ctx, si: int, lo: int, hi: int) -> str | None:
     """The country of a place named as left ("from southern Lebanon", "out of Gaza")."""
+    a = ctx.sents[si][0]
     for pl, pos, _ in _places_in(ctx, si, lo, hi, territorial=False):
-        if _FROM_BEFORE.search(ctx.low, max(lo, pos - 20), pos) or _FROM_BEFORE_ADJ.search(
-            ctx.low, max(lo, pos - 40), pos
+        # the window may reach back into the trigger: "pull its soldiers out| of Somalia"
+        if _FROM_BEFORE.search(ctx.low, max(a, pos - 20), pos) or _FROM_BEFORE_ADJ.search(
+            ctx.low, max(a, pos - 40), pos
         ):
             return pl.country
     return None

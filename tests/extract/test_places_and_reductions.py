@@ -408,3 +408,15 @@ def test_a_base_handed_over_to_a_side_is_a_handover_to_it() -> None:
 def test_a_province_named_right_after_a_district_only_says_where_it_is() -> None:
     events = _events("The Taliban captured Ghormach in Faryab province on Monday.")
     assert [e["location"]["kind"] for e in events] == ["district"], _where(events)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kenya will pull thousands of its soldiers out of Somalia.",
+        "Kenya has begun pulling some of its troops out of Somalia, officials said.",
+    ],
+)
+def test_pulling_troops_out_of_a_neighbour_is_a_withdrawal_from_it(text: str) -> None:
+    events = _events(text, "2023-06-01")
+    assert [(e["actor"]["code"], e["location"]["country"]) for e in events] == [("KEN", "SOM")]
