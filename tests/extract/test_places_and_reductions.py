@@ -420,3 +420,7 @@ def test_a_province_named_right_after_a_district_only_says_where_it_is() -> None
 def test_pulling_troops_out_of_a_neighbour_is_a_withdrawal_from_it(text: str) -> None:
     events = _events(text, "2023-06-01")
     assert [(e["actor"]["code"], e["location"]["country"]) for e in events] == [("KEN", "SOM")]
+
+
+def test_an_unlikely_capture_is_no_event() -> None:
+    assert _events("The Taliban are unlikely to capture Kandahar, U.S. officials said.") == []
