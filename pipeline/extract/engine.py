@@ -1870,6 +1870,18 @@ _OBJECT_NOUN_OF = re.compile(
 _OBJECT_LEAD = re.compile(r"\s+(?:back\s+)?(?:the\s+|a\s+)?(?:[\w'’-]+\s+){0,3}?$")
 
 
+_PLACE_AHEAD = re.compile(
+    r"\b[A-Z][a-z]|\b(?:bases?|airports?|airfields?|outposts?|towns?|city|cities|villages?|"
+    r"districts?|provinces?|regions?|capital|country|territory|centre|center)\b"
+)
+
+
+def _may_name_place(ctx: Ctx, m: re.Match[str]) -> bool:
+    """A bare "took"/"reached" can gain only a place named soon after it: a cheap check
+    that keeps sentences like "it took months" away from the parser."""
+    return _PLACE_AHEAD.search(ctx.body, m.end(), m.end() + 80) is not None
+
+
 def _place_is_object(ctx: Ctx, si: int, t0: int, t1: int) -> bool:
     """The parse's object of the verb at t0 names a place, and nothing but modifiers precede it."""
     roles = _roles(ctx, si, t0)
@@ -2274,7 +2286,10 @@ def run(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
         return []
     cands: list[Cand] = []
     remain_facts: list[tuple[ActorEntry | None, int]] = []
-    found = [_triggers(ctx.low, a, b) for a, b in ctx.sents]
+    found = [
+        [m for m in _triggers(ctx.low, a, b) if m.lastgroup != "gb" or _may_name_place(ctx, m)]
+        for a, b in ctx.sents
+    ]
     # the sentences that can carry an event are parsed together, in one batch
     ctx.docs = syntax.parse_many(
         [ctx.body[a:b] for (a, b), m in zip(ctx.sents, found, strict=True) if m]
