@@ -1473,7 +1473,7 @@ def _place_end(ctx: Ctx, start: int) -> int:
 
 
 _FROM_REFERENCE = re.compile(
-    r"\s+(?:[\w'’-]+\s+){0,3}?(?:from|out of)\s+the\s+(?P<word>city|town|village|district|"
+    r"\s+(?:[\w,.'’-]+\s+){0,8}?(?:from|out of)\s+the\s+(?P<word>city|town|village|district|"
     r"province|base|airport|airfield)\b"
 )
 _REFERENCE_KINDS = {

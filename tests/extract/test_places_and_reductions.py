@@ -424,3 +424,12 @@ def test_pulling_troops_out_of_a_neighbour_is_a_withdrawal_from_it(text: str) ->
 
 def test_an_unlikely_capture_is_no_event() -> None:
     assert _events("The Taliban are unlikely to capture Kandahar, U.S. officials said.") == []
+
+
+def test_troops_evacuated_from_the_base_named_before_leave_that_base() -> None:
+    text = (
+        "Houthi fighters advanced on the al-Anad air base in Yemen. The U.S. evacuated some "
+        "100 soldiers, including Special Forces commandos, from the base."
+    )
+    events = [e for e in _events(text, "2015-03-22") if e["event_type"] == "withdrawal"]
+    assert [(e["actor"]["code"], e["location"]["kind"]) for e in events] == [("USA", "base")]
