@@ -433,3 +433,25 @@ def test_troops_evacuated_from_the_base_named_before_leave_that_base() -> None:
     )
     events = [e for e in _events(text, "2015-03-22") if e["event_type"] == "withdrawal"]
     assert [(e["actor"]["code"], e["location"]["kind"]) for e in events] == [("USA", "base")]
+
+
+def test_troops_ordered_out_by_a_deadline_is_an_announced_withdrawal() -> None:
+    events = _events(
+        "Biden ordered all U.S. troops out of Afghanistan by September 11.", "2021-04-14"
+    )
+    assert [(e["actor"]["code"], e["status"], e["deadline"]) for e in events] == [
+        ("USA", "announced", "2021-09-11")
+    ]
+
+
+def test_a_drawdown_to_a_number_gives_the_troops_remaining() -> None:
+    events = _events(
+        "The U.S. military has completed its drawdown in Afghanistan to 2,500 troops.",
+        "2021-01-15",
+    )
+    assert [e["remaining_troops"] for e in events] == [2500]
+
+
+def test_guards_are_troops() -> None:
+    events = _events("Iran has withdrawn its Revolutionary Guards from Syria.", "2018-06-01")
+    assert [(e["actor"]["code"], e["location"]["country"]) for e in events] == [("IRN", "SYR")]
