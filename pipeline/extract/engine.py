@@ -73,6 +73,8 @@ def P() -> dict[str, re.Pattern[str]]:
         ),
         "mil": c(r"\b(?:" + lx["military_nouns"] + r")\b"),
         "nonmil": c(r"\b(?:" + lx["non_military_nouns"] + r")\b"),
+        # a non-military noun heading a short noun phrase: "the U.S. embassy", "its consulate"
+        "nonmil_np": c(r"(?:[\w.'’-]+\s+){0,2}?(?:" + lx["non_military_nouns"] + r")\b"),
         "announce": c(hoist_boundaries(lx["announce_cues"])),
         "ongoing": c(hoist_boundaries(lx["ongoing_cues"])),
         "completed": c(hoist_boundaries(lx["completed_cues"])),
@@ -1181,9 +1183,9 @@ def _places_in(
             continue  # "Lysychansk ... in eastern Ukraine": the part of the country qualifies
 
         if (
-            pl.kind == "province"
+            pl.kind in ("province", "region")
             and any(
-                o[0].kind != "province"
+                o[0].kind not in ("province", "region", "country")
                 and (
                     (
                         (o[0].adm1 == pl.adm1 if pl.adm1 else o[1].province == pl.name)
@@ -1563,7 +1565,7 @@ def _withdrawal(
     if _blocked(ctx, si, t0, t1, cs, kind="withdrawal"):
         return
     frm = _FROM_AFTER.match(low, t1, min(ce, t1 + 40))
-    if frm and lp["nonmil"].search(low, frm.end(), min(ce, frm.end() + 30)):
+    if frm and lp["nonmil_np"].match(low, frm.end(), min(ce, frm.end() + 30)):
         return  # "evacuated from the U.S. Embassy": a mission, not troops, leaves
     # military context required, civilians/diplomats/athletes excluded
     near_lo, near_hi = max(cs, t0 - 40), min(ce, t1 + 45)
@@ -1710,8 +1712,10 @@ def _withdrawal(
         r = _resolve_actor(ctx, chosen)
         if r is None:
             return
-        local = r.kind in ("armed_group", "state_forces") or (
-            r.code == ctx.host and abroad in (None, r.code)
+        # a state's forces (or the theatre's own state) leaving another country are foreign
+        # there ("Serbian forces withdrew from Kosovo"); at home they leave places
+        local = r.kind == "armed_group" or (
+            (r.kind == "state_forces" or r.code == ctx.host) and abroad in (None, _side(r.code))
         )
         anaphoric = _place_left_by_reference(ctx, si, t0, t1, ce)
         if (
@@ -1779,6 +1783,15 @@ def _withdrawal(
         percent = min(100.0, float(pm.group(1) or pm.group(2)))
     dates = _dates_for(ctx, t1, min(b, t1 + 140)) + _dates_for(ctx, max(cs, t0 - 40), t0)
     deadline, when = _pick_dates(ctx, dates, t0, t1)
+    if (
+        deadline is not None
+        and not deadline.is_by
+        and deadline.precision == "month"
+        and (deadline.value.year, deadline.value.month) == (ctx.ref.year, ctx.ref.month)
+        and not lp["announce"].search(low[cs:t0])
+    ):
+        # "withdrew ... in May" written in May: this month, done, not a deadline ahead
+        deadline, when = None, when or deadline
     post = body[t1 : min(ce, t1 + 40)]
     lpre = low[max(cs, t0 - 60) : t0]
     lpost = low[t1 : min(ce, t1 + 40)]

@@ -455,3 +455,31 @@ def test_a_drawdown_to_a_number_gives_the_troops_remaining() -> None:
 def test_guards_are_troops() -> None:
     events = _events("Iran has withdrawn its Revolutionary Guards from Syria.", "2018-06-01")
     assert [(e["actor"]["code"], e["location"]["country"]) for e in events] == [("IRN", "SYR")]
+
+
+def test_a_states_forces_leaving_another_country_withdraw_from_it() -> None:
+    events = _events(
+        "Serbian forces withdrew from Kosovo under the agreement with NATO.", "1999-06-20"
+    )
+    assert [(e["actor"]["code"], e["location"]["country"]) for e in events] == [("SRB", "XKX")]
+
+
+def test_withdrawn_in_the_month_of_writing_is_done_not_a_deadline() -> None:
+    events = _events("Israeli troops withdrew from southern Lebanon in May 2000.", "2000-05-25")
+    assert [(e["status"], e["deadline"], e["event_date"]) for e in events] == [
+        ("completed", None, "2000-05-31")
+    ]
+    events = _events("U.S. troops will leave Iraq in December.", "2011-12-01")
+    assert [(e["status"], e["deadline"]) for e in events] == [("announced", "2011-12-31")]
+
+
+def test_a_named_region_right_after_a_town_only_says_where_it_is() -> None:
+    text = "Azerbaijani forces captured the town of Shusha in Nagorno-Karabakh, Aliyev said."
+    assert [e["location"]["name"] for e in _events(text, "2020-11-08")] == ["Shusha"]
+
+
+def test_tigrayan_forces_are_the_tplf() -> None:
+    events = _events(
+        "Tigrayan forces recaptured Mekelle from Ethiopian federal troops.", "2021-06-29"
+    )
+    assert [(e["actor"]["code"], e["location"]["name"]) for e in events] == [("TPLF", "Mekelle")]
