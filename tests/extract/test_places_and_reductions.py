@@ -483,3 +483,10 @@ def test_tigrayan_forces_are_the_tplf() -> None:
         "Tigrayan forces recaptured Mekelle from Ethiopian federal troops.", "2021-06-29"
     )
     assert [(e["actor"]["code"], e["location"]["name"]) for e in events] == [("TPLF", "Mekelle")]
+
+
+def test_unnamed_insurgents_in_mozambique_are_its_insurgency_of_the_period() -> None:
+    events = _events("Islamist insurgents seized Mocimboa da Praia in Mozambique.", "2020-08-12")
+    assert [e["actor"]["code"] for e in events] == ["ANSAR-AL-SUNNA"]
+    events = _events("Islamist insurgents seized Mocimboa da Praia in Mozambique.", "2015-08-12")
+    assert [e["actor"]["code"] for e in events] == ["REBELS"]
