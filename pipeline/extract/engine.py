@@ -51,7 +51,7 @@ def P() -> dict[str, re.Pattern[str]]:
         r"|(?P<ho>" + lx["handover_triggers"] + r")"
         r"|(?P<hp>" + lx["hold_passive_by"] + r")"
         r"|(?P<gn>" + lx["gain_nominal"] + r")"
-        r"|(?P<ga>regain(?:s|ed|ing)? control|" + lx["gain_active"] + r")"
+        r"|(?P<ga>" + lx["gain_active"] + r")"
         r"|(?P<ha>(?:to |in |retains? |retained |maintains? |maintained |keeps? |kept |has |have "
         r"|had )(?:full |firm |effective )?control(?:s|led|ling)?(?: (?:of|over))?"
         r"|controls|controlled|controlling|control|holds|holding|still hold|"

@@ -23,21 +23,6 @@ _LINKERS = frozenset({"of", "the", "de", "al", "el", "bin", "e", "i", "du", "la"
 _GAP = re.compile(r"\s+(?:(?:of|the|de|al|el|bin|e|i|du|la)\s+){0,2}$")
 
 
-_GENERIC_HINTS = (
-    "insurg",
-    "milit",
-    "rebel",
-    "jihad",
-    "terror",
-    "group",
-    "forces",
-    "troops",
-    "army",
-    "soldiers",
-    "nations",
-)
-
-
 @dataclass(slots=True)
 class ActorMention:
     start: int
@@ -69,19 +54,15 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             r"air force|units?)\b",
             re.I,
         ),
-        # the lookahead names every way an alternative can begin (a fast pre-check)
+        # unnamed sides: "insurgents", "security forces", "foreign troops" (lexicon data)
         "generic": re.compile(
-            r"\b(?=insurg|milit|rebel|jihad|islamist|extremist|terror|the\s|pro-|government|security"
-            r"|national|army|foreign|international|coalition|allied|western|nato|us-)"
-            r"(?:(?P<ins>insurgents?|insurgency|militants?|rebels?|jihadists?|terrorists|"
-            r"(?:the )?terror group|"
-            r"the (?:insurgent|militant|jihadist|islamist|extremist|terrorist|armed) group|"
-            r"(?:jihadist|islamist|insurgent|militant|extremist) group|the group|the militia)"
-            r"|(?P<host>(?:pro-)?government (?:forces|troops|soldiers)|security forces|"
-            r"national army|the army|the military|army troops)"
-            r"|(?P<foreign>(?:foreign|international|coalition|allied|western|nato-led|us-led)"
-            r" (?:troops|forces|soldiers|military|nations|combat troops))"
-            r")\b",
+            r"\b(?:(?P<ins>"
+            + lx["generic_insurgents"]
+            + r")|(?P<host>"
+            + lx["generic_host_forces"]
+            + r")|(?P<foreign>"
+            + lx["generic_foreign"]
+            + r"))\b",
             re.I,
         ),
         "relation_before": re.compile(
@@ -143,65 +124,6 @@ _PROVINCE_BEFORE = re.compile(
 )
 _LIST_NAME = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,2}")
 _PLURAL_REGION = re.compile(r"\s(?:regions|provinces|oblasts|governorates|states)\b")
-# capitalised words that start a sentence or name no place ("The base", "Its airport")
-_NOT_A_FACILITY_NAME = frozenset(
-    {
-        "The",
-        "A",
-        "An",
-        "This",
-        "That",
-        "Its",
-        "Their",
-        "His",
-        "Her",
-        "Our",
-        "Key",
-        "Main",
-        "Military",
-        "Air",
-        "Army",
-        "Naval",
-        "Major",
-        "Strategic",
-        "Border",
-        "Another",
-        "Each",
-        "Every",
-        "Some",
-        "Several",
-        "One",
-        "Two",
-        "Three",
-        "US",
-        "U.S.",
-        "American",
-        "Russian",
-        "British",
-        "French",
-        "Israeli",
-        "Turkish",
-        "Iranian",
-        "Syrian",
-        "Iraqi",
-        "Afghan",
-        "Ukrainian",
-        "Yemeni",
-        "Libyan",
-        "Saudi",
-        "Coalition",
-        "NATO",
-        "Government",
-        "Rebel",
-        "International",
-        "Nearby",
-        "Northern",
-        "Southern",
-        "Eastern",
-        "Western",
-        "Central",
-    }
-)
 _PART_OF_BEFORE = re.compile(
     r"\b(?:parts|part|much|most|all|half|swath(?:e)?s|areas|large areas|chunks|portions) of\s+$"
 )
@@ -338,16 +260,13 @@ def complete_scan(
     # Case-insensitive patterns run on the lower-cased sentence (offsets kept) without
     # re.IGNORECASE: several times faster.
     low = lower_same_length(sent)
-    if any(w in low for w in _GENERIC_HINTS):
-        for m in pats["generic_low"].finditer(low):
-            kind = (
-                "insurgent" if m.group("ins") else "host_forces" if m.group("host") else "foreign"
-            )
-            s0, e0 = start + m.start(), start + m.end()
-            if any(a.start <= s0 < a.end for a in actors):
-                continue
-            actors.append(ActorMention(s0, e0, None, kind, kind))
-        actors.sort(key=lambda x: x.start)
+    for m in pats["generic_low"].finditer(low):
+        kind = "insurgent" if m.group("ins") else "host_forces" if m.group("host") else "foreign"
+        s0, e0 = start + m.start(), start + m.end()
+        if any(a.start <= s0 < a.end for a in actors):
+            continue
+        actors.append(ActorMention(s0, e0, None, kind, kind))
+    actors.sort(key=lambda x: x.start)
     for m in pats["settlement_of"].finditer(sent):
         kind = "district" if m.group("word").startswith("district") else "city"
         names = [(m.start("name"), m.end("name"))]
@@ -365,10 +284,11 @@ def complete_scan(
                 known.entries = [*known.entries, entry]  # last resort behind namesakes abroad
                 continue
             places.append(PlaceMention(s0, e0, [entry], sent[n0:n1], hint=kind))
+    not_a_name = _facility_stopwords()
     for m in pats["named_facility"].finditer(sent):
         n0, n1 = m.start("name"), m.end("name")
         s0 = start + n0
-        if m.group("name").split()[0] in _NOT_A_FACILITY_NAME:
+        if m.group("name").split()[0] in not_a_name:
             continue
         if any(p.start <= s0 < p.end for p in places) or any(a.start <= s0 < a.end for a in actors):
             continue  # a known town's facility ("Tabqa airfield") is resolved below
@@ -426,6 +346,13 @@ def complete_scan(
             and _PLURAL_BEFORE.search(body[max(0, first.start - 30) : first.start])
         ):
             second.hint = "province"
+
+
+@lru_cache(maxsize=1)
+def _facility_stopwords() -> frozenset[str]:
+    """Capitalised words that start a sentence or describe a facility without naming it
+    ("The base", "Military airport")."""
+    return frozenset(knowledge().lexicon["facility_name_stopwords"].split("|"))
 
 
 def _names_a_province(pm: PlaceMention) -> bool:

@@ -490,3 +490,23 @@ def test_unnamed_insurgents_in_mozambique_are_its_insurgency_of_the_period() -> 
     assert [e["actor"]["code"] for e in events] == ["ANSAR-AL-SUNNA"]
     events = _events("Islamist insurgents seized Mocimboa da Praia in Mozambique.", "2015-08-12")
     assert [e["actor"]["code"] for e in events] == ["REBELS"]
+
+
+@pytest.mark.parametrize(
+    ("text", "actor", "place"),
+    [
+        (
+            "Forces loyal to the U.N.-backed government retook Sirte in Libya.",
+            "LBY-FORCES",
+            "Sirte",
+        ),
+        ("Syrian government forces regained full control over Aleppo.", "SYR-FORCES", "Aleppo"),
+    ],
+)
+def test_government_forces_by_another_name_regain_control(
+    text: str, actor: str, place: str
+) -> None:
+    events = _events(text, "2016-12-22")
+    assert [(e["actor"]["code"], e["location"]["name"], e["change"]) for e in events] == [
+        (actor, place, "gain")
+    ]
