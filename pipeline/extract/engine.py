@@ -1091,6 +1091,30 @@ _FACILITY_LOCATIVE = re.compile(
     r"\b(?:bases?|outposts?|garrisons?|barracks|airbase|airfields?|airports?)\s+(?:in|near|"
     r"outside|(?:north|south|east|west)(?:east|west)?\s+of)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}$"
 )
+_SIDE_GAP = re.compile(
+    r"\s*(?:(?:fighters|forces|troops|militants|rebels|soldiers)\s+)?(?:now\s+)?"
+)
+
+
+def _side_right_before(ctx: Ctx, si: int, m: re.Match[str]) -> bool:
+    ctx.ensure(si)
+    a = ctx.sents[si][0]
+    return any(
+        x.end <= m.start()
+        and _SIDE_GAP.fullmatch(ctx.low, x.end, m.start())
+        # "rebels in Syria control": a country named as where is no side
+        and not _LOCATIVE_BEFORE.search(ctx.low, max(a, x.start - 12), x.start)
+        for x in ctx.actors[si]
+    )
+
+
+_VERB_OBJECT_AFTER = re.compile(
+    r"\s+(?:the|most|much|all|large|parts|about|nearly|some|around|roughly|almost|half|"
+    r"more than|\d)"
+)
+_SHARE_BEFORE = re.compile(
+    r"(\d{1,3}(?:\.\d+)?)\s?(?:%|percent|per cent)\s+of\s+(?:the\s+)?(?:[\w'’-]+\s+)?$"
+)
 _ANAPHOR_TOWN = re.compile(r"(?:the\s+)?(?:city|town|provincial capital|capital)\b")
 _TIGHT_LOCATIVE = re.compile(r"\s*,?\s+in\s+(?:the\s+)?(?:[\w'’-]+\s+)?")
 _DIRECTION_BEFORE = re.compile(
@@ -1958,6 +1982,7 @@ def _territorial(
     actor: ActorEntry | None = None
     counter: ActorEntry | None = None
     places: list[tuple[Place, int, bool]] = []
+    share_of: float | None = None
     passive = gname in ("gp", "gt", "hp")
     if gname == "gl":
         # "the junta lost control of Lashio to ethnic armed groups", "ceded the city to
@@ -2091,6 +2116,13 @@ def _territorial(
             [x for x in mentions if x.start >= cs and conflict_party(x) is not None],
             body,
         )
+        if gname == "ha" and m.group(0).startswith("-"):
+            # "the Islamic State-held city": the holder is the name joined to "-held", not
+            # the subject of the sentence's verb
+            joined = [x for x in mentions if 0 <= t0 - x.end <= 1 and conflict_party(x)]
+            if not joined:
+                return
+            parsed, roles = joined, None
         if roles is not None and roles.passive and kind == "gain":
             # "X was pushed out of Y by Z": the gainer is the by-agent, never the subject
             by_agent = [x for x in (parsed or []) if roles.agent and x.start >= t1]
@@ -2175,6 +2207,27 @@ def _territorial(
                         True,
                     )
                 ]
+            else:
+                # "controls about 40% of Donetsk": a share of a named province or country
+                for pl, pos, _c in list(places):
+                    pct = _SHARE_BEFORE.search(low, max(t1, pos - 30), pos)
+                    if pct and pl.kind in ("province", "country", "region", "city"):
+                        share_of = float(pct.group(1))
+                        places = [
+                            (
+                                Place(
+                                    name=pl.name,
+                                    kind="territory_share",
+                                    country=pl.country,
+                                    adm1=pl.adm1,
+                                    lat=pl.lat,
+                                    lon=pl.lon,
+                                ),
+                                pos,
+                                True,
+                            )
+                        ]
+                        break
         if kind == "hold" and gname == "ha" and m.group(0).lower().startswith("hold"):
             places = [x for x in places if x[1] <= t1 + 15]
         if kind == "contest" or m.group(0).lower().startswith("ent"):
@@ -2207,10 +2260,10 @@ def _territorial(
             counter = k.actor_by_code.get(ctx.theatre.get("forces") or "")
         elif actor.kind == "state_forces":
             counter = _theatre_insurgent(ctx, unnamed=False)
-    share = None
+    share = share_of
     count = None
     sm2 = p["share"].search(body, a, b)
-    if sm2 and any(x[0].kind == "territory_share" for x in places):
+    if share is None and sm2 and any(x[0].kind == "territory_share" for x in places):
         share = float(sm2.group("num"))
     count = _place_count(ctx, si)
     claim, claimant = _claim(ctx, si, actor, counter, "territorial_control", t1)
@@ -2316,6 +2369,9 @@ def run(article: Article) -> list[WithdrawalEvent | TerritorialControlEvent]:
             for m in found[si]
             if not (m.lastgroup == "ha" and m.group(0).lower() == "control")
             or _is_verb_at(ctx, si, m.start())
+            # "the Taliban control 85 percent": a side right before it and an object right
+            # after it make it a verb, whatever the parse says
+            or (_VERB_OBJECT_AFTER.match(ctx.low, m.end()) and _side_right_before(ctx, si, m))
         ]
         if not matches:
             continue

@@ -132,6 +132,7 @@ _PLURAL_BEFORE = re.compile(
 )
 _LIST_GAP = re.compile(r"\s*(?:,|and|,\s*and)\s*")
 # "Iran-backed militias", "U.S.-trained forces": the backer is not the one who acts
+_HELD_TAIL = re.compile(r"-(?:held|controlled|occupied|dominated|run)$")
 _NAMED_WAR = re.compile(r"\s+(?:Civil\s+)?Wars?\b")
 _BACKER_TAIL = re.compile(r"(?:backed|supported|funded|trained|allied|aligned|sponsored|armed)\b")
 _ACRONYM = re.compile(r"(?:[A-Z]\.){2,}")
@@ -154,6 +155,11 @@ def _lookup_caps(
             while tok and tok[-1] in _TRAILING and not _ACRONYM.fullmatch(tok):
                 tok = tok[:-1]
                 b -= 1
+        held = _HELD_TAIL.search(tok)
+        if held and held.start() > 0:
+            # "Islamic State-held": the name ends at the hyphen, so "Islamic State" is found
+            b -= len(tok) - held.start()
+            tok = tok[: held.start()]
         if tok.endswith("’s"):
             tok = tok[:-2]
             b -= 2

@@ -510,3 +510,53 @@ def test_government_forces_by_another_name_regain_control(
     assert [(e["actor"]["code"], e["location"]["name"], e["change"]) for e in events] == [
         (actor, place, "gain")
     ]
+
+
+def test_a_share_of_a_named_province_is_a_territory_share_of_it() -> None:
+    events = _events(
+        "Kyiv now controls about 40% of Donetsk, officials in Ukraine said.", "2022-09-30"
+    )
+    assert [
+        (
+            e["actor"]["code"],
+            e["location"]["name"],
+            e["location"]["kind"],
+            e["territory_share_percent"],
+        )
+        for e in events
+    ] == [("UKR-FORCES", "Donetsk", "territory_share", 40.0)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Taliban control 85 percent of the territory of Afghanistan.",
+        "Taliban fighters control 85 percent of the territory of Afghanistan.",
+    ],
+)
+def test_control_right_after_a_side_and_before_its_object_is_a_verb(text: str) -> None:
+    events = _events(text, "2021-07-09")
+    assert [(e["actor"]["code"], e["territory_share_percent"]) for e in events] == [
+        ("TALIBAN", 85.0)
+    ]
+
+
+def test_a_country_named_as_where_the_rebels_are_is_not_who_controls() -> None:
+    events = _events("Rebels in Syria control most of Idlib province.", "2019-01-01")
+    assert "SYR-FORCES" not in {e["actor"]["code"] for e in events}
+
+
+def test_the_name_joined_to_held_is_the_holder() -> None:
+    text = "Iraqi forces advancing on the Islamic State-held city of Mosul retook a village."
+    events = _events(text, "2016-07-13")
+    assert ("ISIS", "Mosul", "hold") in {
+        (e["actor"]["code"], e["location"]["name"], e["change"]) for e in events
+    }, _where(events)
+    assert ("IRQ-FORCES", "Mosul", "hold") not in {
+        (e["actor"]["code"], e["location"]["name"], e["change"]) for e in events
+    }
+
+
+def test_pushing_to_withdraw_troops_is_no_gain() -> None:
+    events = _events("Trump has been pushing to withdraw troops from Afghanistan.", "2019-11-28")
+    assert all(e["event_type"] == "withdrawal" for e in events), _where(events)
