@@ -268,6 +268,13 @@ def control_record(row: ControlRow) -> Record:
         "last_event_date": _iso_date(row.last_event_date),
         "pending_claim_actor_code": pending.actor.code if pending else None,
         "pending_claim_status": pending.claim_status.value if pending else None,
+        **_provenance(row),
+    }
+
+
+def _provenance(row: ControlRow | WithdrawalRow) -> Record:
+    """What a row rests on: its report counts, sources and the evidence of its state."""
+    return {
         "reports": row.reports,
         "events": row.events,
         "sources": "; ".join(row.sources.names),
@@ -296,15 +303,7 @@ def withdrawal_record(row: WithdrawalRow) -> Record:
         "deadline_precision": row.deadline_precision,
         "first_event_date": _iso_date(row.first_event_date),
         "last_event_date": _iso_date(row.last_event_date),
-        "reports": row.reports,
-        "events": row.events,
-        "sources": "; ".join(row.sources.names),
-        "event_id": row.evidence.event_id,
-        "article_id": row.evidence.article_id,
-        "source": row.evidence.source,
-        "published_at": row.evidence.published_at,
-        "event_date": _iso_date(row.evidence.event_date),
-        "notes": row.evidence.text,
+        **_provenance(row),
     }
 
 

@@ -1085,11 +1085,12 @@ def _scope(ctx: Ctx, cs: int, t0: int, t1: int, pos: int) -> str | None:
     return None
 
 
-_BASE_HEAD = re.compile(r"bases?|outposts?|garrisons?|barracks|airbase|airfields?|airports?")
+_FACILITY_NOUNS = r"bases?|outposts?|garrisons?|barracks|airbase|airfields?|airports?"
+_BASE_HEAD = re.compile(_FACILITY_NOUNS)
 # "an army base in Helmand province": the province only locates the facility taken
 _FACILITY_LOCATIVE = re.compile(
-    r"\b(?:bases?|outposts?|garrisons?|barracks|airbase|airfields?|airports?)\s+(?:in|near|"
-    r"outside|(?:north|south|east|west)(?:east|west)?\s+of)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}$"
+    r"\b(?:" + _FACILITY_NOUNS + r")\s+(?:in|near|outside|(?:north|south|east|west)(?:east|west)?"
+    r"\s+of)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}$"
 )
 _SIDE_GAP = re.compile(
     r"\s*(?:(?:fighters|forces|troops|militants|rebels|soldiers)\s+)?(?:now\s+)?"
@@ -1471,7 +1472,9 @@ _LIST_JOIN = re.compile(
 )
 
 
-def _coordinated_left(ctx: Ctx, sub: list[tuple[Place, int, bool]], t1: int) -> list[Place]:
+def _coordinated_left(
+    ctx: Ctx, si: int, sub: list[tuple[Place, int, bool]], t1: int
+) -> list[Place]:
     """Places left in one list after the trigger ("from Kyiv and Chernihiv")."""
     after = sorted((x for x in sub if x[1] >= t1), key=lambda x: x[1])
     if len(after) < 2 or (
@@ -1480,22 +1483,14 @@ def _coordinated_left(ctx: Ctx, sub: list[tuple[Place, int, bool]], t1: int) -> 
     ):
         return []
     out = [after[0][0]]
-    prev_end = _place_end(ctx, after[0][1])
+    prev_end = _end_of(ctx, si, after[0][1])
     for pl, pos, _ in after[1:]:
         if not _LIST_JOIN.fullmatch(ctx.body[prev_end:pos]):
             break
         if pl not in out:
             out.append(pl)
-        prev_end = _place_end(ctx, pos)
+        prev_end = _end_of(ctx, si, pos)
     return out if len(out) > 1 else []
-
-
-def _place_end(ctx: Ctx, start: int) -> int:
-    for pms in ctx.places:
-        for pm in pms:
-            if pm.start == start:
-                return pm.end
-    return start
 
 
 _FROM_REFERENCE = re.compile(
@@ -1522,10 +1517,10 @@ def _place_left_by_reference(ctx: Ctx, si: int, t0: int, t1: int, ce: int) -> Pl
     return _previous_place(ctx, si, t0, _REFERENCE_KINDS[ref.group("word")])
 
 
-def _left_abroad(ctx: Ctx, si: int, lo: int, hi: int) -> str | None:
+def _left_abroad(ctx: Ctx, si: int, after: list[tuple[Place, int, bool]]) -> str | None:
     """The country of a place named as left ("from southern Lebanon", "out of Gaza")."""
     a = ctx.sents[si][0]
-    for pl, pos, _ in _places_in(ctx, si, lo, hi, territorial=False):
+    for pl, pos, _ in after:
         # the window may reach back into the trigger: "pull its soldiers out| of Somalia"
         if _FROM_BEFORE.search(ctx.low, max(a, pos - 20), pos) or _FROM_BEFORE_ADJ.search(
             ctx.low, max(a, pos - 40), pos
@@ -1693,7 +1688,8 @@ def _withdrawal(
             before = [x for x in mentions if a <= x.start < t0 and usable(x)]
         if before:
             chosen = before[-1]
-    abroad = _left_abroad(ctx, si, t1, ce)
+    after_trigger = _places_in(ctx, si, t1, ce, territorial=False)
+    abroad = _left_abroad(ctx, si, after_trigger)
     if chosen is None and abroad is not None:
         # the theatre's own state leaving another country ("Israel will withdraw from
         # Lebanon" in an article that names Israel most)
@@ -1742,13 +1738,7 @@ def _withdrawal(
             (r.kind == "state_forces" or r.code == ctx.host) and abroad in (None, _side(r.code))
         )
         anaphoric = _place_left_by_reference(ctx, si, t0, t1, ce)
-        if (
-            local
-            and anaphoric is None
-            and not [
-                x for x in _places_in(ctx, si, t1, ce, territorial=False) if x[0].kind != "country"
-            ]
-        ):
+        if local and anaphoric is None and not [x for x in after_trigger if x[0].kind != "country"]:
             return  # a local side leaves a named place, never "the country"
         if r.kind == "state" and r.code == ctx.host:
             r = k.actor_by_code.get(ctx.theatre.get("forces") or "", r)
@@ -1774,7 +1764,7 @@ def _withdrawal(
         # withdrew from Kherson"); one before it is the place left only when none follows
         sub = [x for x in sub if x[1] >= t1] or sub
         place = max(sub, key=lambda x: KIND_RANK.get(x[0].kind, 0) * 0 + (1 if x[0].adm2 else 0))[0]
-        also = _coordinated_left(ctx, sub, t1)
+        also = _coordinated_left(ctx, si, sub, t1)
         if also:
             place, also = also[0], also[1:]
     elif ind and ind.group("kind") == "province" and ctx.province_counts:

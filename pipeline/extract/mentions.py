@@ -123,17 +123,16 @@ _PROVINCE_BEFORE = re.compile(
     r"\b(?:regions?|provinces?|oblasts?|governorates?|states) of\s+(?:the\s+)?$"
 )
 _LIST_NAME = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,2}")
-_PLURAL_REGION = re.compile(r"\s(?:regions|provinces|oblasts|governorates|states)\b")
+_UNIT_PLURALS = r"regions|provinces|oblasts|governorates|states"
+_PLURAL_REGION = re.compile(r"\s(?:" + _UNIT_PLURALS + r")\b")
 _PART_OF_BEFORE = re.compile(
     r"\b(?:parts|part|much|most|all|half|swath(?:e)?s|areas|large areas|chunks|portions) of\s+$"
 )
-_PLURAL_BEFORE = re.compile(
-    r"\b(?:regions|provinces|oblasts|governorates|states) of\s+(?:the\s+)?$"
-)
+_PLURAL_BEFORE = re.compile(r"\b(?:" + _UNIT_PLURALS + r") of\s+(?:the\s+)?$")
 _LIST_GAP = re.compile(r"\s*(?:,|and|,\s*and)\s*")
-# "Iran-backed militias", "U.S.-trained forces": the backer is not the one who acts
 _HELD_TAIL = re.compile(r"-(?:held|controlled|occupied|dominated|run)$")
 _NAMED_WAR = re.compile(r"\s+(?:Civil\s+)?Wars?\b")
+# "Iran-backed militias", "U.S.-trained forces": the backer is not the one who acts
 _BACKER_TAIL = re.compile(r"(?:backed|supported|funded|trained|allied|aligned|sponsored|armed)\b")
 _ACRONYM = re.compile(r"(?:[A-Z]\.){2,}")
 _TRAILING = ".-‐’'"
