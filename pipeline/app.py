@@ -144,7 +144,9 @@ def create_app(settings: Settings | None = None, clock: Clock = utc_now) -> Runt
 
     for name in COMPONENTS:
         importlib.import_module(name).register(runtime)
-    faust_fixes.install(app, stats=runtime.stats)
+    faust_fixes.install(
+        app, stats=runtime.stats, reread_after=settings.reread_skipped_after_seconds
+    )
     return runtime
 
 

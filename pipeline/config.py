@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # A worker with uncommitted input that handles nothing for this long logs a diagnostic
     # dump and exits 70 for its supervisor to restart it (pipeline/ops/watchdog.py); 0: off.
     watchdog_stall_seconds: float = Field(default=120.0, ge=0.0)
+    # Records the fetcher skipped hold their partition's commit; when nothing before the
+    # hold is still being handled for this long, the partition is read again from the
+    # commit (pipeline/faust_fixes/offsets.py).
+    reread_skipped_after_seconds: float = Field(default=5.0, gt=0.0)
     # Python's GC runs a young-generation pass every `gc_gen0_threshold` net allocations
     # (Python's default: 700); a worker allocates thousands per article. The worker also
     # freezes what exists at start (modules, the app) out of every later full collection.

@@ -42,6 +42,7 @@ def install(
     *,
     stats: dict[str, Any] | None = None,
     exit: Callable[[int], object] = os._exit,
+    reread_after: float = 5.0,
 ) -> None:
     """Check the faust-streaming version, then install every patch on `app`.
 
@@ -51,6 +52,6 @@ def install(
     from pipeline.faust_fixes import delivery, metadata, offsets
 
     check_faust_version()
-    offsets.install(app)
+    offsets.install(app, reread_after=reread_after)
     delivery.install(app, stats if stats is not None else {}, exit=exit)
     metadata.install(app)
