@@ -42,6 +42,13 @@ class PlaceMention:
     hint: str | None = None  # province | district | city
 
 
+# A place name as news writes Arabic ones: "al-Maibdi", "Mazraat al-Rahim", "Tal Afar"
+_NAME = (
+    r"(?:(?:al|el|ad|as|ar|an|at|az)-)?[A-Z][\w'’-]+"
+    r"(?:\s+(?:(?:al|el|ad|as|ar|an|at|az)-)?[A-Z][\w'’-]+){0,2}"
+)
+
+
 @lru_cache(maxsize=1)
 def _patterns() -> dict[str, re.Pattern[str]]:
     k = knowledge()
@@ -83,10 +90,15 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         # "the town of Baga": a settlement the gazetteer may not list, named by the text
         "settlement_of": re.compile(
             r"\b(?:the\s+)?(?:[a-z-]+\s+){0,2}(?P<word>" + lx["settlement_words"] + r")\s+of\s+"
-            r"(?P<name>[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,2})"
+            r"(?P<name>" + _NAME + r")"
             # "the villages of A, B and C": the rest of the list
-            r"(?P<more>(?:,\s+(?:and\s+)?[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,2}"
-            r"|\s+and\s+[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,2}){0,6})"
+            r"(?P<more>(?:,\s+(?:and\s+)?" + _NAME + r"|\s+and\s+" + _NAME + r"){0,6})"
+        ),
+        # "Ajhala village", "the Siha and Mazraat al-Rahim villages": named before the word
+        "settlement_after": re.compile(
+            r"(?<![\w'’-])(?P<name>" + _NAME + r")"
+            r"(?P<more>(?:,\s+(?:and\s+)?" + _NAME + r"|\s+and\s+" + _NAME + r"){0,6})"
+            r"\s+(?P<word>" + lx["settlement_after_words"] + r")\b"
         ),
         # "al-Anad air base", "Qayara airfield": a facility with a name the gazetteer lacks
         "named_facility": re.compile(
@@ -122,7 +134,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 _PROVINCE_BEFORE = re.compile(
     r"\b(?:regions?|provinces?|oblasts?|governorates?|states) of\s+(?:the\s+)?$"
 )
-_LIST_NAME = re.compile(r"(?<![\w'’-])[A-Z][\w'’-]+(?:\s+(?:al-|el-)?[A-Z][\w'’-]+){0,2}")
+_LIST_NAME = re.compile(r"(?<![\w'’-])" + _NAME)
 _UNIT_PLURALS = r"regions|provinces|oblasts|governorates|states"
 _PLURAL_REGION = re.compile(r"\s(?:" + _UNIT_PLURALS + r")\b")
 _PART_OF_BEFORE = re.compile(
@@ -272,9 +284,17 @@ def complete_scan(
             continue
         actors.append(ActorMention(s0, e0, None, kind, kind))
     actors.sort(key=lambda x: x.start)
-    for m in pats["settlement_of"].finditer(sent):
+    not_a_name = _facility_stopwords()
+    named = [*pats["settlement_of"].finditer(sent), *pats["settlement_after"].finditer(sent)]
+    for m in named:
         kind = "district" if m.group("word").startswith("district") else "city"
-        names = [(m.start("name"), m.end("name"))]
+        n0 = m.start("name")
+        first_word = m.group("name").split()[0]
+        if first_word in not_a_name:
+            if " " not in m.group("name"):
+                continue  # "Christian villages", "The village": no name
+            n0 += len(first_word) + 1  # "In Ajhala village"
+        names = [(n0, m.end("name"))]
         if m.group("more") and m.group("word").endswith("s"):
             for nm in _LIST_NAME.finditer(sent, m.start("more"), m.end("more")):
                 names.append((nm.start(), nm.end()))
@@ -289,7 +309,6 @@ def complete_scan(
                 known.entries = [*known.entries, entry]  # last resort behind namesakes abroad
                 continue
             places.append(PlaceMention(s0, e0, [entry], sent[n0:n1], hint=kind))
-    not_a_name = _facility_stopwords()
     for m in pats["named_facility"].finditer(sent):
         n0, n1 = m.start("name"), m.end("name")
         s0 = start + n0

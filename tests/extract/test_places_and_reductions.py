@@ -560,3 +560,20 @@ def test_the_name_joined_to_held_is_the_holder() -> None:
 def test_pushing_to_withdraw_troops_is_no_gain() -> None:
     events = _events("Trump has been pushing to withdraw troops from Afghanistan.", "2019-11-28")
     assert all(e["event_type"] == "withdrawal" for e in events), _where(events)
+
+
+def test_a_village_named_with_an_arabic_article_is_the_place_taken() -> None:
+    events = _events("Iraqi troops captured the village of al-Qarawi near Kirkuk on Monday.")
+    assert ("territorial_control", "IRQ-FORCES", "al-Qarawi", "city", "IRQ") in _where(events)
+
+
+def test_villages_named_before_the_word_village_are_each_a_place() -> None:
+    events = _events("Iraqi troops later recaptured the Tell Hamra and Beit Saleh villages.")
+    names = {e["location"]["name"] for e in events}
+    assert names == {"Tell Hamra", "Beit Saleh"}, _where(events)
+
+
+def test_an_adjective_before_villages_names_no_place() -> None:
+    events = _events("Islamic State militants seized two Christian villages near Mosul.")
+    assert all(e["location"]["name"] != "Christian" for e in events), _where(events)
+    assert events, "the vague villages are still a gain"
