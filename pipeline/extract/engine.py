@@ -1875,11 +1875,21 @@ def _place_count(ctx: Ctx, si: int) -> int | None:
     return count
 
 
-_PERSON_OBJECT = re.compile(
-    r"\s+(?:a |an |the |his |their |its |\w+ )?(?:senior |top |key |former |local |suspected )?"
-    r"(?:members?|leaders?|commanders?|militants?|fighters?|suspects?|soldiers?|prisoners?"
-    r"|officials?|chiefs?|spokes(?:man|men|woman)|hostages?|people|civilians?|journalists?)\b"
-)
+@lru_cache(maxsize=1)
+def _taken_not_ground() -> re.Pattern[str]:
+    """People or things right after a gain verb: "captured a senior commander", "seized U.S.
+    embassy vehicles" (lexicon `taken_people`, `taken_things`; lower-cased text)."""
+    lx = knowledge().lexicon
+    return re.compile(
+        r"\s+(?:(?!(?:districts?|provinces?|city|cities|towns?|villages?|regions?|areas?)\b)"
+        r"(?:[\w'’-]+|(?:\w\.){2,})\s+){0,3}?(?:"
+        + lx["taken_people"]
+        + "|"
+        + lx["taken_things"]
+        + r")\b(?!\s+(?:of\b|depots?|factory|factories|plants?|stores?|bases?|fields?|terminals?))"
+    )
+
+
 # (searched in the lower-cased body)
 _ATTEMPT = re.compile(
     r"\b(?:attempt(?:s|ed|ing)? to|trying to|tries to|tried to|bid to|effort to|counter-?offensive"
@@ -1955,8 +1965,8 @@ def _territorial(
         if not _place_is_object(ctx, si, t0, t1):
             return
         gname = "ga"
-    if gname == "ga" and _PERSON_OBJECT.match(low, t1):
-        return  # "captured a senior member of ...": people, not places
+    if gname == "ga" and _taken_not_ground().match(low, t1):
+        return  # "captured a senior member of ...", "seized embassy vehicles": not ground
     mentions = ctx.actors[si]
     nxt = min([s for s in trig_starts if s > t0] + [ce])
     obj_hi = nxt

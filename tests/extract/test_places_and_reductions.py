@@ -577,3 +577,18 @@ def test_an_adjective_before_villages_names_no_place() -> None:
     events = _events("Islamic State militants seized two Christian villages near Mosul.")
     assert all(e["location"]["name"] != "Christian" for e in events), _where(events)
     assert events, "the vague villages are still a gain"
+
+
+def test_things_seized_in_a_town_are_not_the_town() -> None:
+    events = _events("Houthi fighters seized several army trucks in the port city of Mukalla.")
+    assert not [e for e in events if e["event_type"] == "territorial_control"], _where(events)
+
+
+def test_people_taken_under_control_are_not_ground() -> None:
+    events = _events("Kurdish guards took control of the detainees held in Hasakah.")
+    assert not [e for e in events if e["event_type"] == "territorial_control"], _where(events)
+
+
+def test_a_depot_named_after_its_weapons_is_still_ground() -> None:
+    events = _events("Houthi fighters seized the weapons depot of Mukalla on Friday.")
+    assert [e["change"] for e in events if e["event_type"] == "territorial_control"] == ["gain"]
