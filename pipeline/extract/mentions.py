@@ -141,6 +141,9 @@ _PART_OF_BEFORE = re.compile(
     r"\b(?:parts|part|much|most|all|half|swath(?:e)?s|areas|large areas|chunks|portions) of\s+$"
 )
 _PLURAL_BEFORE = re.compile(r"\b(?:" + _UNIT_PLURALS + r") of\s+(?:the\s+)?$")
+# "four regions as Russian territory: Luhansk and Donetsk ..., as well as Kherson": a list
+# the colon introduces names the plural's units
+_UNITS_COLON = re.compile(r"\b(?:" + _UNIT_PLURALS + r")\b[^:.;]{0,60}:")
 _LIST_GAP = re.compile(r"\s*(?:,|and|,\s*and)\s*")
 _HELD_TAIL = re.compile(r"-(?:held|controlled|occupied|dominated|run)$")
 _NAMED_WAR = re.compile(r"\s+(?:Civil\s+)?Wars?\b")
@@ -355,6 +358,11 @@ def complete_scan(
             pm.hint = "province"  # "the eastern region of Luhansk"
         elif _PART_OF_BEFORE.search(before) and _names_a_province(pm):
             pm.hint = "province"  # "parts of Donetsk", "much of Kandahar": the wider unit
+    colon = _UNITS_COLON.search(low)
+    if colon is not None:
+        for pm in places:
+            if pm.start - start >= colon.end() and pm.hint is None and _names_a_province(pm):
+                pm.hint = "province"
     # "the Donetsk and Luhansk regions": the plural qualifies every name of the list
     ordered = sorted(places, key=lambda p: p.start)
     for first, second in itertools.pairwise(ordered):

@@ -592,3 +592,12 @@ def test_people_taken_under_control_are_not_ground() -> None:
 def test_a_depot_named_after_its_weapons_is_still_ground() -> None:
     events = _events("Houthi fighters seized the weapons depot of Mukalla on Friday.")
     assert [e["change"] for e in events if e["event_type"] == "territorial_control"] == ["gain"]
+
+
+def test_a_list_after_a_colon_of_regions_names_provinces() -> None:
+    events = _events(
+        "Officials listed the two regions the army still holds: Kherson and Zaporizhzhia, "
+        "both occupied by Russian forces since March."
+    )
+    kinds = {(e["location"]["name"], e["location"]["kind"]) for e in events}
+    assert kinds == {("Kherson", "province"), ("Zaporizhzhia", "province")}, _where(events)
