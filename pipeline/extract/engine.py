@@ -2013,6 +2013,9 @@ def _territorial(
         np_end = min(ce, t1 + 90)
         places = _places_in(ctx, si, t1, np_end, territorial=True)
         if not places:
+            # "the Taliban's takeover of the country": an unnamed place right after "of"
+            places = [v for v in _vague_places(ctx, si, t1, np_end) if v[1] <= t1 + 2]
+        if not places:
             return
         first_end = _end_of(ctx, si, places[0][1])
         gainer = [

@@ -601,3 +601,11 @@ def test_a_list_after_a_colon_of_regions_names_provinces() -> None:
     )
     kinds = {(e["location"]["name"], e["location"]["kind"]) for e in events}
     assert kinds == {("Kherson", "province"), ("Zaporizhzhia", "province")}, _where(events)
+
+
+def test_a_takeover_of_the_country_is_a_gain_of_the_theatre() -> None:
+    events = _events(
+        "Aid agencies left Kabul after the Taliban's takeover of the country last summer.",
+        published_at="2022-03-01",
+    )
+    assert ("territorial_control", "TALIBAN", "Afghanistan", "country", "AFG") in _where(events)
