@@ -495,13 +495,21 @@ def _resolve_actor(ctx: Ctx, am: ActorMention) -> ActorEntry | None:
         return found
     if am.generic == "host_forces":
         return k.actor_by_code.get(ctx.theatre.get("forces") or "") if ctx.in_theatre else None
+    if am.generic == "backed" and ctx.in_theatre:
+        # "U.S.-backed forces": whom that backer backs in this theatre then (theatres.json)
+        backed = ctx.theatre.get("backed") or {}
+        return k.actor_by_code.get(_period_code(ctx, backed.get(am.role)) or "")
     return None
 
 
 def _theatre_period_code(ctx: Ctx, field_name: str) -> str | None:
     """The actor code a theatre's ``field_name`` entry (a code, or a list of {code, from,
     until} periods) names for the article's day."""
-    spec = ctx.theatre.get(field_name)
+    return _period_code(ctx, ctx.theatre.get(field_name))
+
+
+def _period_code(ctx: Ctx, spec: Any) -> str | None:
+    """The code `spec` (a code, or a list of {code, from, until}) names for the article's day."""
     if isinstance(spec, str):
         return spec
     if isinstance(spec, list):

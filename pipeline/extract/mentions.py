@@ -28,8 +28,8 @@ class ActorMention:
     start: int
     end: int
     actor: ActorEntry | None  # None for generic references
-    generic: str | None = None  # insurgent | host_forces | foreign | pronoun
-    role: str = "name"
+    generic: str | None = None  # insurgent | host_forces | foreign | backed | pronoun
+    role: str = "name"  # for "backed": the backer's actor code
 
 
 @dataclass(slots=True)
@@ -99,6 +99,11 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             r"(?<![\w'’-])(?P<name>" + _NAME + r")"
             r"(?P<more>(?:,\s+(?:and\s+)?" + _NAME + r"|\s+and\s+" + _NAME + r"){0,6})"
             r"\s+(?P<word>" + lx["settlement_after_words"] + r")\b"
+        ),
+        # "U.S.-backed forces": the side a backer's support names in a theatre and period
+        "backed_forces": re.compile(
+            r"(?<![\w.'’-])(?P<backer>[A-Z][\w.]*?)-(?:backed|supported)\s+"
+            r"(?:[\w-]+\s+){0,2}?(?:" + lx["backed_heads"] + r")\b"
         ),
         # "al-Anad air base", "Qayara airfield": a facility with a name the gazetteer lacks
         "named_facility": re.compile(
@@ -286,6 +291,13 @@ def complete_scan(
         if any(a.start <= s0 < a.end for a in actors):
             continue
         actors.append(ActorMention(s0, e0, None, kind, kind))
+    k = knowledge()
+    for m in pats["backed_forces"].finditer(sent):
+        s0, e0 = start + m.start(), start + m.end()
+        backers = k.actors.get(norm_key(m.group("backer")))
+        if not backers or any(s0 < a.end and a.start < e0 for a in actors if a.actor):
+            continue  # "U.S.-backed Iraqi forces" are the Iraqi forces
+        actors.append(ActorMention(s0, e0, None, "backed", backers[0].code))
     actors.sort(key=lambda x: x.start)
     not_a_name = _facility_stopwords()
     named = [*pats["settlement_of"].finditer(sent), *pats["settlement_after"].finditer(sent)]

@@ -609,3 +609,18 @@ def test_a_takeover_of_the_country_is_a_gain_of_the_theatre() -> None:
         published_at="2022-03-01",
     )
     assert ("territorial_control", "TALIBAN", "Afghanistan", "country", "AFG") in _where(events)
+
+
+@pytest.mark.parametrize(("published_at", "code"), [("2013-06-01", "FSA"), ("2017-06-01", "SDF")])
+def test_backed_forces_are_whom_the_backer_backs_in_the_theatre_then(
+    published_at: str, code: str
+) -> None:
+    events = _events(
+        "U.S.-backed forces captured the Syrian town of Tabqa on Monday.", published_at
+    )
+    assert [(e["actor"]["code"], e["location"]["name"]) for e in events] == [(code, "Tabqa")]
+
+
+def test_backed_forces_named_by_their_nation_are_that_nations_forces() -> None:
+    events = _events("U.S.-backed Iraqi forces retook the city of Hit.", "2016-04-14")
+    assert [e["actor"]["code"] for e in events] == ["IRQ-FORCES"], _where(events)
