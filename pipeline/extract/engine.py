@@ -1404,8 +1404,8 @@ def _previous_place(
     for j in range(si, max(-1, si - 3), -1):
         ctx.ensure(j)
         for pm in reversed(ctx.places[j]):
-            if pm.start >= pos or pm.anchored:
-                continue
+            if pm.start >= pos or pm.anchored or pm.start < ctx.dateline_end:
+                continue  # the dateline names where the story is filed, never "the city"
             res = _resolve_place(ctx, pm, j)
             if res is None:
                 continue
@@ -1943,6 +1943,22 @@ def _place_is_object(ctx: Ctx, si: int, t0: int, t1: int) -> bool:
     return False
 
 
+_SURROUND_OBJECT = re.compile(r"\s+(?:the\s+)?(?:(?:city|town|village)\s+of\s+)?")
+
+
+def _object_of_surround(ctx: Ctx, si: int, t0: int, t1: int) -> None:
+    """ "Troops are surrounding the city of Bani Walid": the place after the verb is its
+    object, not a place "surrounding" only locates (as in "the areas surrounding Kabul")."""
+    if not ctx.low.startswith(("surround", "encircl"), t0):
+        return
+    roles = _roles(ctx, si, t0)
+    if roles is None or roles.agent is None:
+        return  # a participle of a noun ("the areas surrounding Kabul"): a locator
+    for pm in ctx.places[si]:
+        if pm.anchored and _SURROUND_OBJECT.fullmatch(ctx.low, t1, pm.start):
+            pm.anchored = False
+
+
 def _territorial(
     ctx: Ctx, si: int, m: re.Match[str], gname: str, trig_starts: list[int], out: list[Cand]
 ) -> None:
@@ -2195,6 +2211,7 @@ def _territorial(
         else:
             if kind == "contest":
                 obj_hi = ce
+                _object_of_surround(ctx, si, t0, t1)
             places = _places_in(ctx, si, t1, obj_hi, territorial=True) + _vague_places(
                 ctx, si, t1, obj_hi
             )

@@ -624,3 +624,18 @@ def test_backed_forces_are_whom_the_backer_backs_in_the_theatre_then(
 def test_backed_forces_named_by_their_nation_are_that_nations_forces() -> None:
     events = _events("U.S.-backed Iraqi forces retook the city of Hit.", "2016-04-14")
     assert [e["actor"]["code"] for e in events] == ["IRQ-FORCES"], _where(events)
+
+
+def test_a_town_surrounded_by_troops_is_contested_not_the_dateline() -> None:
+    events = _events(
+        "Benghazi, Libya (CNN) -- Libyan troops are surrounding the town of Bani Walid, "
+        "awaiting orders to enter the city."
+    )
+    assert [(e["location"]["name"], e["change"]) for e in events] == [("Bani Walid", "contest")], (
+        _where(events)
+    )
+
+
+def test_areas_surrounding_a_town_do_not_contest_the_town() -> None:
+    events = _events("Civilians fled the areas surrounding Kandahar on Sunday.")
+    assert events == [], _where(events)
