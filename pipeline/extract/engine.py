@@ -1943,6 +1943,30 @@ def _place_is_object(ctx: Ctx, si: int, t0: int, t1: int) -> bool:
     return False
 
 
+# "had been held by", "had controlled": a hold before the story's time
+_PAST_PERFECT = re.compile(r"\bhad\s+(?:long\s+|once\s+)?(?:been\s+)?$")
+_WAS = re.compile(r"\b(?:was|were)\s+(?:\w+\s+)?$")
+_FOR_A_WHILE = re.compile(
+    r"\bfor\s+(?:the\s+)?(?:past\s+|last\s+|several\s+|many\s+)?(?:[\w-]+\s+)?"
+    r"(?:days|weeks|months|years)\b"
+)
+_BEFORE_BEING = re.compile(r"\bbefore\s+(?:being|it was|they were)\b")
+
+
+def _hold_ended(ctx: Ctx, t0: int, t1: int, cs: int, ce: int) -> bool:
+    """A hold the sentence puts in a past that is over: "Damasak, which had been held by
+    Boko Haram", "which was under Russian occupation for six months", "controlled much of the
+    country before being deposed" (a hold "for the past year" with "has been" goes on)."""
+    low = ctx.low
+    before = low[max(cs, t0 - 30) : t0]
+    if _PAST_PERFECT.search(before):
+        return True
+    after = low[t1:ce]
+    if _BEFORE_BEING.search(after):
+        return True
+    return bool(_WAS.search(before) and _FOR_A_WHILE.search(after))
+
+
 _SURROUND_OBJECT = re.compile(r"\s+(?:the\s+)?(?:(?:city|town|village)\s+of\s+)?")
 
 
@@ -1981,6 +2005,8 @@ def _territorial(
         "ho": "handover",
     }[gname]
     if _blocked(ctx, si, t0, t1, cs, kind=kind):
+        return
+    if kind == "hold" and _hold_ended(ctx, t0, t1, cs, ce):
         return
     bare = gname == "gb"
     if bare:

@@ -639,3 +639,21 @@ def test_a_town_surrounded_by_troops_is_contested_not_the_dateline() -> None:
 def test_areas_surrounding_a_town_do_not_contest_the_town() -> None:
     events = _events("Civilians fled the areas surrounding Kandahar on Sunday.")
     assert events == [], _where(events)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Soldiers entered Gao, which had been held by Islamist fighters since April.",
+        "Crowds gathered in Izium, which was under Russian occupation for six months.",
+        "The Islamic Courts Union controlled much of Somalia before being ousted in 2006.",
+    ],
+)
+def test_a_hold_the_sentence_says_is_over_is_no_hold(text: str) -> None:
+    events = _events(text)
+    assert not [e for e in events if e.get("change") == "hold"], _where(events)
+
+
+def test_a_hold_that_has_lasted_for_a_year_goes_on() -> None:
+    events = _events("Raqqa has been under Islamic State control for two years.", "2016-01-01")
+    assert [(e["actor"]["code"], e["change"]) for e in events] == [("ISIS", "hold")]
