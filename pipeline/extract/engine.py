@@ -477,6 +477,15 @@ def _resolve_actor(ctx: Ctx, am: ActorMention) -> ActorEntry | None:
         # the most recent armed group mentioned before, else the theatre's insurgent
         if am.start in ctx.insurgent_cache:
             return ctx.insurgent_cache[am.start]
+        if am.country is not None:
+            # "Syrian rebels": the theatre's rebels when it is their country, else unnamed ones
+            here = ctx.in_theatre and am.country == ctx.host
+            ctx.insurgent_cache[am.start] = (
+                _theatre_insurgent(ctx)
+                if here
+                else (k.actor_by_code.get(k.unnamed_insurgent or ""))
+            )
+            return ctx.insurgent_cache[am.start]
         best: ActorMention | None = None
         for sent_actors in ctx.actors:
             if sent_actors and sent_actors[0].start >= am.start:

@@ -30,6 +30,7 @@ class ActorMention:
     actor: ActorEntry | None  # None for generic references
     generic: str | None = None  # insurgent | host_forces | foreign | backed | pronoun
     role: str = "name"  # for "backed": the backer's actor code
+    country: str | None = None  # "Syrian rebels": the country whose rebels a generic names
 
 
 @dataclass(slots=True)
@@ -290,7 +291,13 @@ def complete_scan(
         s0, e0 = start + m.start(), start + m.end()
         if any(a.start <= s0 < a.end for a in actors):
             continue
-        actors.append(ActorMention(s0, e0, None, kind, kind))
+        country = None
+        demonym = next((a for a in actors if a.role == "demonym" and a.end == s0 - 1), None)
+        if kind == "insurgent" and demonym is not None and demonym.actor is not None:
+            # "Syrian rebels", "Libyan opposition forces": that country's rebels, not its state
+            actors.remove(demonym)
+            s0, country = demonym.start, demonym.actor.code
+        actors.append(ActorMention(s0, e0, None, kind, kind, country))
     k = knowledge()
     for m in pats["backed_forces"].finditer(sent):
         s0, e0 = start + m.start(), start + m.end()

@@ -657,3 +657,16 @@ def test_a_hold_the_sentence_says_is_over_is_no_hold(text: str) -> None:
 def test_a_hold_that_has_lasted_for_a_year_goes_on() -> None:
     events = _events("Raqqa has been under Islamic State control for two years.", "2016-01-01")
     assert [(e["actor"]["code"], e["change"]) for e in events] == [("ISIS", "hold")]
+
+
+def test_a_countrys_rebels_are_rebels_not_its_state() -> None:
+    events = _events(
+        "Libyan opposition forces said they had taken the town of Brega.", "2011-03-01"
+    )
+    assert [e["actor"]["code"] for e in events] == ["REBELS"], _where(events)
+
+
+def test_rebels_named_by_their_country_are_not_the_last_group_named() -> None:
+    events = _events("Islamic State fighters overran outposts held by Syrian rebels near Marea.")
+    holders = [e["actor"]["code"] for e in events if e.get("change") == "hold"]
+    assert "ISIS" not in holders, _where(events)
