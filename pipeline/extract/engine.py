@@ -486,7 +486,9 @@ def _resolve_actor(ctx: Ctx, am: ActorMention) -> ActorEntry | None:
                 else (k.actor_by_code.get(k.unnamed_insurgent or ""))
             )
             return ctx.insurgent_cache[am.start]
-        best: ActorMention | None = None
+        # the armed group named most so far (the latest on a tie): "the militants" of a story
+        # about al-Qaeda stay al-Qaeda when the Houthis are named once in between
+        seen: dict[str, tuple[int, int, ActorMention]] = {}
         for sent_actors in ctx.actors:
             if sent_actors and sent_actors[0].start >= am.start:
                 break
@@ -494,10 +496,12 @@ def _resolve_actor(ctx: Ctx, am: ActorMention) -> ActorEntry | None:
                 if x.start >= am.start:
                     break
                 if x.actor is not None and x.actor.kind == "armed_group":
-                    best = x
+                    n = seen.get(x.actor.code, (0, 0, x))[0]
+                    seen[x.actor.code] = (n + 1, x.start, x)
+        best = max(seen.values(), key=lambda v: (v[0], v[1]))[2] if seen else None
         found: ActorEntry | None = None
         if best is not None and best.actor is not None:
-            found = best.actor
+            found = _resolve_actor(ctx, best)  # the theatre's name for it (AQAP in Yemen)
         elif ctx.in_theatre:
             found = _theatre_insurgent(ctx)
         ctx.insurgent_cache[am.start] = found
@@ -2603,6 +2607,9 @@ def assemble(
         key = (c.actor.code, _loc_key(c.place))
         if c.place and c.place.kind == "region":
             key = (c.actor.code, f"{c.place.country}:region")
+        elif c.place and c.place.kind == "base" and not c.place.name[:1].isupper():
+            # "an important army base" and "the government military base" of one story
+            key = (c.actor.code, f"{c.place.country}:{c.place.adm1}:{c.change}:unnamed base")
         if key in tgroups:
             tgroups[key] = _merge_t(tgroups[key], c)
         else:

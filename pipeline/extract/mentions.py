@@ -291,6 +291,28 @@ def complete_scan(
         s0, e0 = start + m.start(), start + m.end()
         if any(a.start <= s0 < a.end for a in actors):
             continue
+        described = next(
+            (
+                a
+                for a in actors
+                if a.actor is not None and a.actor.kind == "armed_group" and 0 <= a.start - e0 <= 2
+            ),
+            None,
+        )
+        if kind == "insurgent" and described is not None:
+            described.start = s0  # "the terrorist group Al Qaida": the description is the name's
+            continue
+        qualifier = next(
+            (
+                a
+                for a in actors
+                if a.actor is not None and a.actor.kind == "armed_group" and 0 <= s0 - a.end <= 1
+            ),
+            None,
+        )
+        if kind == "insurgent" and qualifier is not None:
+            qualifier.end = e0  # "al-Qaida militants": the name says whose
+            continue
         country = None
         demonym = next((a for a in actors if a.role == "demonym" and a.end == s0 - 1), None)
         if kind == "insurgent" and demonym is not None and demonym.actor is not None:

@@ -670,3 +670,33 @@ def test_rebels_named_by_their_country_are_not_the_last_group_named() -> None:
     events = _events("Islamic State fighters overran outposts held by Syrian rebels near Marea.")
     holders = [e["actor"]["code"] for e in events if e.get("change") == "hold"]
     assert "ISIS" not in holders, _where(events)
+
+
+def test_a_description_before_a_groups_name_is_that_group() -> None:
+    events = _events(
+        "The jihadist group Nusra Front seized the Syrian town of Saraqeb on Friday.",
+        "2015-06-01",
+    )
+    assert [e["actor"]["code"] for e in events] == ["AL-NUSRA"], _where(events)
+
+
+def test_unnamed_militants_are_the_group_the_story_names_most() -> None:
+    events = _events(
+        "Al-Qaeda fighters overran the port of Mukalla on Thursday. Al-Qaeda then freed "
+        "hundreds of inmates. Houthi rebels held protests in Sanaa. The militants later "
+        "seized control of the Riyan airport.",
+        "2015-04-04",
+    )
+    assert ("AQAP", "Riyan airport") in [
+        (e["actor"]["code"], e["location"]["name"]) for e in events
+    ], _where(events)
+
+
+def test_one_unnamed_base_described_twice_is_one_event() -> None:
+    events = _events(
+        "Al-Qaeda militants seized an important army base in southern Yemen on Tuesday. "
+        "The militants took the government military base after clashes with soldiers.",
+        "2015-04-04",
+    )
+    bases = [e for e in events if e["location"]["kind"] == "base"]
+    assert len(bases) == 1, _where(events)
