@@ -68,7 +68,9 @@ def P() -> dict[str, re.Pattern[str]]:
         "any": c(trig),
         "clause": c(
             r";|,\s+(?=(?:which|who|while|raising|after|before|amid|following|making|bringing|"
-            r"according|but|although|though|where|when|whereas|as|leaving|keeping)\b)|\s(?=(?:as|amid|while|after"
+            r"according|but|although|though|where|when|whereas|as|leaving|keeping|opening|paving"
+            r"|giving|dealing|marking|prompting|forcing|sending|killing|cutting)\b)"
+            r"|\s(?=(?:as|amid|while|after"
             r"|when|but|because|although|whereas|following|before|during)\s)|:\s"
         ),
         "mil": c(r"\b(?:" + lx["military_nouns"] + r")\b"),

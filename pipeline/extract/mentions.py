@@ -20,7 +20,10 @@ from pipeline.extract.text import lower_same_length
 # Capitalised tokens ("U.S.", "Mazar-i-Sharif", "ANDSF", "Afghanistan's").
 _CAP_TOKEN = re.compile(r"\b[A-Z][\w’'\-‐.]*")
 _LINKERS = frozenset({"of", "the", "de", "al", "el", "bin", "e", "i", "du", "la"})
-_GAP = re.compile(r"\s+(?:(?:of|the|de|al|el|bin|e|i|du|la)\s+){0,2}$")
+# between the capitalised words of one name: "Sheikh of the", "Hayat Tahrir al-Sham"
+_GAP = re.compile(
+    r"\s+(?:(?:of|the|de|al|el|bin|e|i|du|la)\s+){0,2}(?:(?:al|el|ad|as|ar|an|at|az|ash)[-‐])?$"
+)
 
 
 @dataclass(slots=True)

@@ -700,3 +700,17 @@ def test_one_unnamed_base_described_twice_is_one_event() -> None:
     )
     bases = [e for e in events if e["location"]["kind"] == "base"]
     assert len(bases) == 1, _where(events)
+
+
+def test_a_name_joined_by_a_lowercase_article_is_one_name() -> None:
+    events = _events("Fighters of Hayat Tahrir al-Sham captured Hama on Thursday.", "2024-12-06")
+    assert [e["actor"]["code"] for e in events] == ["HTS"], _where(events)
+
+
+def test_places_in_a_participle_clause_after_the_object_are_not_taken() -> None:
+    events = _events(
+        "Syrian troops retook Palmyra on Sunday, opening the road east to the militant "
+        "strongholds of Raqqa and Deir al-Zor.",
+        "2016-03-27",
+    )
+    assert [e["location"]["name"] for e in events] == ["Palmyra"], _where(events)
