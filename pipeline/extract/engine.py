@@ -1540,6 +1540,28 @@ def _place_left_by_reference(ctx: Ctx, si: int, t0: int, t1: int, ce: int) -> Pl
     return _previous_place(ctx, si, t0, _REFERENCE_KINDS[ref.group("word")])
 
 
+_LIST_ITEM_GAP = re.compile(r"\s*(?:,|and|or|,\s*and)\s*(?:the\s+)?")
+# "from the west bank of the Dnipro and the city of Kherson": a later item of the "from" list
+_FROM_LIST = re.compile(
+    r"\b(?:from|out of)\s[^,;]{0,60}?\band\s+(?:the\s+)?"
+    r"(?:(?:city|town|village|province|region|district|port)\s+of\s+)?$"
+)
+
+
+def _named_as_left(ctx: Ctx, si: int, t1: int, pos: int) -> bool:
+    """Is the place at `pos` what the withdrawal trigger ending at `t1` leaves: after "from"
+    or "out of" (or later in its list), or right after the verb ("leave Kabul")?"""
+    a = ctx.sents[si][0]
+    low = ctx.low
+    if _FROM_BEFORE.search(low, max(a, pos - 20), pos):
+        return True
+    if _FROM_BEFORE_ADJ.search(low, max(a, pos - 40), pos):
+        return True
+    if _FROM_LIST.search(low, max(t1, pos - 90), pos):
+        return True
+    return t1 <= pos <= t1 + 30 and _FROM_AFTER.match(low, t1) is None
+
+
 def _left_abroad(ctx: Ctx, si: int, after: list[tuple[Place, int, bool]]) -> str | None:
     """The country of a place named as left ("from southern Lebanon", "out of Gaza")."""
     a = ctx.sents[si][0]
@@ -1777,6 +1799,17 @@ def _withdrawal(
         plist = [
             x for x in plist if not (x[0].kind == "country" and x[0].country == _side(actor.code))
         ]
+    if actor is not None and actor.kind in ("state", "coalition") and actor.code != ctx.host:
+        # a foreign force leaves a town it is said to leave ("from Kherson", "leave Kabul"),
+        # not one another clause names ("despite its withdrawal, jets struck Palmyra")
+        kept: list[tuple[Place, int, bool]] = []
+        for x in sorted(plist, key=lambda x: x[1]):
+            listed = bool(kept) and _LIST_ITEM_GAP.fullmatch(
+                ctx.low, _end_of(ctx, si, kept[-1][1]), x[1]
+            )
+            if x[0].kind == "country" or listed or _named_as_left(ctx, si, t1, x[1]):
+                kept.append(x)
+        plist = kept
     sub = [x for x in plist if x[0].kind != "country"]
     if not sub and anaphoric is not None:
         sub = [(anaphoric, t1, True)]  # "forced to withdraw from the city": the one named

@@ -240,6 +240,15 @@ def _lookup_caps(
             )
             if ok and sent[max(0, a - 5) : a].lower().endswith(("pro-", "anti-")):
                 ok = []  # "pro-Russian rebels" are not Russia; the rebels are read on their own
+            if (
+                ok
+                and ok[0].role == "demonym"
+                and j + 1 < n
+                and tokens[j + 1][0] == b + 1
+                and keys[j + 1].split(" ", 1)[0] not in first
+                and not pats["force_after"].match(sent, b)
+            ):
+                ok = []  # "the Norwegian Refugee Council": an organisation's name, not a state
             if ok:
                 actor = ok[0]
                 role = actor.role

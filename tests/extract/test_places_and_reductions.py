@@ -714,3 +714,19 @@ def test_places_in_a_participle_clause_after_the_object_are_not_taken() -> None:
         "2016-03-27",
     )
     assert [e["location"]["name"] for e in events] == ["Palmyra"], _where(events)
+
+
+def test_a_foreign_force_leaves_the_country_not_a_town_another_clause_names() -> None:
+    events = _events(
+        "Despite the declared withdrawal of most Russian forces from Syria two weeks ago, "
+        "Russian jets carried out dozens of strikes over Palmyra.",
+        "2016-03-27",
+    )
+    assert [(e["actor"]["code"], e["location"]["name"]) for e in events] == [("RUS", "Syria")], (
+        _where(events)
+    )
+
+
+def test_a_demonym_opening_an_organisations_name_is_no_side() -> None:
+    events = _events("The Danish Refugee Council said its staff pulled out of Kandahar on Monday.")
+    assert all(e["actor"]["code"] != "DNK" for e in events), _where(events)
