@@ -74,6 +74,11 @@ def P() -> dict[str, re.Pattern[str]]:
             r"|when|but|because|although|whereas|following|before|during)\s)|:\s"
         ),
         "mil": c(r"\b(?:" + lx["military_nouns"] + r")\b"),
+        # "ordered the families of its personnel to": whom a side tells to act (lower-case)
+        "told_to": c(
+            r"\b(?:" + lx["control_verbs"] + r")\s+(?:the\s+|its\s+|their\s+|all\s+)?"
+            r"(?:[\w.-]+\s+)??(?P<head>[\w-]+)\b[^;]{0,50}?\bto\s+(?:\w+\s+)?$"
+        ),
         "nonmil": c(r"\b(?:" + lx["non_military_nouns"] + r")\b"),
         # a non-military noun heading a short noun phrase: "the U.S. embassy", "its consulate"
         "nonmil_np": c(r"(?:[\w.'’-]+\s+){0,2}?(?:" + lx["non_military_nouns"] + r")\b"),
@@ -1647,6 +1652,9 @@ def _withdrawal(
         modifier = _MODIFIER_GAP.fullmatch(low, nm.end(), t0)
         if modifier and not lp["mil"].search(low, max(cs, t0 - 25), t0):
             return
+    told = lp["told_to"].search(low, max(cs, t0 - 80), t0)
+    if told and lp["nonmil"].fullmatch(low, *told.span("head")):
+        return  # "ordered the families of its soldiers to leave": the families leave
     pre_clause = low[cs:t0]
     last_mil = lp["last_mil"].search(low, max(a, t0 - 60), t0)
     if lp["person"].search(pre_clause) and not last_mil and not lp["say"].search(pre_clause):
@@ -1681,6 +1689,8 @@ def _withdrawal(
         g0, g1 = roles.agent
         if lp["nonmil"].search(low, g0, g1) and not lp["mil"].search(low, g0, g1):
             return  # "diplomats left", "the families of personnel will leave"
+        if roles.agent_head is not None and lp["nonmil"].fullmatch(low, *roles.agent_head):
+            return  # "the families of its personnel": families, whoever's they are
     if (
         roles is not None
         and roles.patient is not None

@@ -153,6 +153,10 @@ def _subject(verb: Token) -> tuple[Token | None, bool]:
         sp = _children(cur, *_SUBJ_PASS)
         if sp:
             return sp[0], True
+        if cur.dep_ == "xcomp" and cur.head is not cur:
+            objs = _children(cur.head, "obj", "iobj")
+            if objs:
+                return objs[0], False  # "ordered the families to leave": the object leaves
         if cur.dep_ in ("conj", "xcomp") and cur.head is not cur:
             cur = cur.head
             hops += 1

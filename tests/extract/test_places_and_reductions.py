@@ -730,3 +730,9 @@ def test_a_foreign_force_leaves_the_country_not_a_town_another_clause_names() ->
 def test_a_demonym_opening_an_organisations_name_is_no_side() -> None:
     events = _events("The Danish Refugee Council said its staff pulled out of Kandahar on Monday.")
     assert all(e["actor"]["code"] != "DNK" for e in events), _where(events)
+
+
+def test_whom_a_side_orders_to_leave_is_who_leaves() -> None:
+    assert _events("The Pentagon ordered the families of its soldiers to leave Incirlik.") == []
+    events = _events("Putin ordered his troops to withdraw from Kherson.", "2022-11-09")
+    assert [(e["actor"]["code"], e["location"]["name"]) for e in events] == [("RUS", "Kherson")]
