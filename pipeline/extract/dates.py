@@ -30,7 +30,13 @@ _YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 # word starts at once instead of trying a dozen month/weekday alternations at each.
 _DATE = re.compile(
     r"\b(?=[0-9]|[ADFJMNOSTWY][a-z]|the\s|end\s|early|late|mid|next|last|this|coming|today"
-    r"|tonight|tomorrow|yesterday|spring|summer|autumn|fall|winter|northern|southern)(?:"
+    r"|tonight|tomorrow|yesterday|spring|summer|autumn|fall|winter|northern|southern|within"
+    r"|over\s|in\s|[Ww]ithin|[Oo]ver\s|[Ii]n\s)(?:"
+    # "within 60 days", "over the next two months": a span ahead, whose end is a deadline
+    r"(?:[Ww]ithin\s+(?:the\s+)?(?:(?:next|coming)\s+)?|(?:[Oo]ver|[Ii]n)\s+the\s+(?:next|coming)\s+)"
+    r"(?P<n13>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|eighteen)"
+    r"\s+(?P<unit13>days|weeks|months|years)\b"
+    r"|"
     rf"(?P<wd1>{_WD}),?\s+(?:the\s+)?(?P<m1>{_MON})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y1>{_YEAR}))?"
     rf"|(?P<m2>{_MON})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y2>{_YEAR}))?"
     rf"|(?P<d3>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m3>{_MON})(?:,?\s+(?P<y3>{_YEAR}))?"
@@ -52,7 +58,14 @@ _BY_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _MONTH_PREP = re.compile(r"\b(?:in|by|since|until|of|during|from|early|late|mid)\s+$")
-_DEADLINE_AFTER = re.compile(r"\s+(?:\w+\s+){0,1}deadline\b", re.IGNORECASE)
+# "the Aug. 31 deadline", "the August 31 date for the withdrawal", "a 2014 target"
+_DEADLINE_AFTER = re.compile(
+    r"\s+(?:\w+\s+){0,1}(?:deadline|target date|date|timeline)\b", re.IGNORECASE
+)
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "twelve": 12, "eighteen": 18,
+}  # fmt: skip
 _NOT_YEAR_AFTER = re.compile(
     r"\s*(?:troops|soldiers|people|men|km|kilometres|dead|\w+-strong)", re.I
 )
@@ -124,6 +137,18 @@ def find_dates(
                 else:
                     by = bool(_BY_BEFORE.search(text, max(0, m.start() - 25), m.start()))
                     value = _safe_date(_closest_year(ref, mon, day, by), mon, day)
+            elif g["n13"]:
+                n = _NUMBER_WORDS.get(g["n13"], 0) or int(g["n13"])
+                unit = g["unit13"]
+                if unit in ("days", "weeks"):
+                    value = ref + timedelta(days=n * (7 if unit == "weeks" else 1))
+                elif unit == "months":
+                    precision = "month"
+                    y, mo = divmod(ref.month - 1 + n, 12)
+                    value = month_end(ref.year + y, mo + 1)
+                else:
+                    precision = "year"
+                    value = date(ref.year + n, 12, 31)
             elif g["iy"]:
                 explicit = True
                 value = _safe_date(int(g["iy"]), int(g["im"]), int(g["id"]))
@@ -207,8 +232,10 @@ def find_dates(
             value = None
         if value is None:
             continue
-        is_by = bool(_BY_BEFORE.search(text, max(0, m.start() - 25), m.start())) or bool(
-            _DEADLINE_AFTER.match(text, m.end(), min(len(text), m.end() + 30))
+        is_by = (
+            bool(g["n13"])
+            or bool(_BY_BEFORE.search(text, max(0, m.start() - 25), m.start()))
+            or bool(_DEADLINE_AFTER.match(text, m.end(), min(len(text), m.end() + 30)))
         )
         out.append(DateExpr(m.start(), m.end(), value, precision, is_by, explicit))
     return out

@@ -70,3 +70,28 @@ def test_modal_may_is_not_a_month() -> None:
 def test_dateline() -> None:
     assert find_dateline("September 19, 2021\n\nAfghanistan: ...") == date(2021, 9, 19)
     assert find_dateline("No date here") is None
+
+
+def _spans(text: str, ref: date) -> list[tuple[date, str, bool]]:
+    return [(d.value, d.precision, d.is_by) for d in find_dates(text, 0, len(text), ref)]
+
+
+def test_a_span_ahead_ends_in_a_deadline() -> None:
+    ref = date(2023, 5, 10)
+    assert _spans("The force will leave within 90 days.", ref) == [(date(2023, 8, 8), "day", True)]
+    assert _spans("Over the next three months the troops go home.", ref) == [
+        (date(2023, 8, 31), "month", True)
+    ]
+    assert _spans("They pull out in the coming two weeks.", ref) == [
+        (date(2023, 5, 24), "day", True)
+    ]
+
+
+def test_a_span_behind_is_no_date() -> None:
+    assert _spans("Fighting over the past three months killed hundreds.", date(2023, 5, 10)) == []
+
+
+def test_a_date_named_as_the_target_is_a_deadline() -> None:
+    assert _spans("They kept to the June 30 date for the pullout.", date(2009, 7, 2)) == [
+        (date(2009, 6, 30), "day", True)
+    ]
