@@ -972,6 +972,9 @@ def _numbers(ctx: Ctx, lo: int, hi: int) -> list[tuple[int, int, int | float]]:
     return [x for x in found if lo <= x[0] and x[1] <= hi]
 
 
+_STAY_BARE = re.compile(r"\s+(?:will|would|are to|were to|is to)\s+(?:remain|stay)\b")
+
+
 def _troops(ctx: Ctx, lo: int, hi: int) -> tuple[int | None, list[tuple[int, int]]]:
     """First troop count in body[lo:hi] that is not a 'will stay' count; plus remaining counts."""
     body, low, lp = ctx.body, ctx.low, ctx.lp
@@ -1447,7 +1450,7 @@ def _previous_place(
 
 
 _UNDERWAY = re.compile(r"\bunder ?way\b|\beffective\b|\bin progress\b")
-_IS_ARE = re.compile(r"(?:is|are)\s")
+_IS_ARE = re.compile(r"\b(?:is|are|was|were)\s+(?:now\s+|still\s+|currently\s+)?$")
 # present tense or progressive in a clause: "is already 90% effective", "retains control"
 _PRESENT = re.compile(
     r"\b(?:is|are|remains?|continues|retains|controls|holds|keeps|stays)\b"
@@ -1886,8 +1889,10 @@ def _withdrawal(
         status = "announced"
     elif lp["completed"].search(lpre) or lp["completed"].search(lpost) or last_mil:
         status = "completed"
-    elif gname == "wn" or _IS_ARE.match(body[max(cs, t0 - 4) : t0]):
-        status = "ongoing"
+    elif gname == "wn" or (
+        _IS_ARE.search(low, max(cs, t0 - 20), t0) and low[t0:t1].split(" ", 1)[0].endswith("ing")
+    ):
+        status = "ongoing"  # "the U.S. is drawing back troops"
     else:
         status = "completed"
     if status != "announced" and deadline is not None and not deadline.is_by:
@@ -2437,7 +2442,9 @@ def _remaining_in(ctx: Ctx, si: int, out: list[tuple[ActorEntry | None, int]]) -
         pre = ctx.body[max(a, s - 60) : s]
         if not (p["reduce_to"].search(pre) or p["keep_before"].search(pre)):
             ta = p["troop_after"].match(ctx.body, e, min(b, e + 60))
-            if not (ta and ctx.lp["remain"].match(ctx.low, ta.end(), min(b, ta.end() + 40))):
+            stays = ta and ctx.lp["remain"].match(ctx.low, ta.end(), min(b, ta.end() + 40))
+            # "of its 13,000 troops, more than 8,000 will remain": the troops are understood
+            if not stays and not (ta is None and _STAY_BARE.match(ctx.low, e)):
                 continue
         if _NOT_TROOPS_AFTER.match(ctx.body, e):
             continue

@@ -736,3 +736,17 @@ def test_whom_a_side_orders_to_leave_is_who_leaves() -> None:
     assert _events("The Pentagon ordered the families of its soldiers to leave Incirlik.") == []
     events = _events("Putin ordered his troops to withdraw from Kherson.", "2022-11-09")
     assert [(e["actor"]["code"], e["location"]["name"]) for e in events] == [("RUS", "Kherson")]
+
+
+def test_a_withdrawal_in_the_progressive_is_ongoing() -> None:
+    events = _events("Britain is pulling out some of its 9,000 troops from Helmand.", "2013-06-01")
+    assert [e["status"] for e in events] == ["ongoing"], _where(events)
+
+
+def test_troops_that_will_remain_need_not_be_named_again() -> None:
+    events = _events(
+        "Washington is drawing back part of its 12,000 troops in Iraq, but about 5,000 will "
+        "remain.",
+        "2009-06-01",
+    )
+    assert [e["remaining_troops"] for e in events] == [5000], _where(events)
