@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pipeline.extract.dates import MONTHS, WEEKDAYS
 from pipeline.extract.resources import (
     CONNECTORS,
     ActorEntry,
@@ -376,6 +377,7 @@ def complete_scan(
         kind = "border_crossing" if pats["crossing_after"].match(" " + word) else "base"
         entry = PlaceEntry(name=sent[n0 : m.end()], kind=kind, country=None)
         places.append(PlaceMention(s0, start + m.end(), [entry], sent[n0 : m.end()], hint=kind))
+    _unlisted_towns(sent, start, actors, places)
     places.sort(key=lambda p: p.start)
     rel_before = pats["relation_before_low"]
     city_before = pats["city_before_low"]
@@ -431,6 +433,58 @@ def complete_scan(
             and _PLURAL_BEFORE.search(body[max(0, first.start - 30) : first.start])
         ):
             second.hint = "province"
+
+
+# "Brega, Libya", "Umm el Ghindel in Libya": a town the gazetteer lacks, placed by the text
+_NAME_BEFORE_COUNTRY = re.compile(r"(?<![\w'’-])(?P<name>" + _NAME + r")(?:,\s+|\s+in\s+)$")
+# the country closes the phrase ("Brega, Libya."), it does not qualify a noun ("Somalia's
+# president", "Ukraine forces")
+_COUNTRY_CLOSES = re.compile(
+    r"\s*(?:[,.;:)]|$|\s(?:on|in|at|near|and|to|from|after|before|during|while|when|as|where"
+    r"|since|until|by|for|with|amid|following)\b)"
+)
+_NOT_TOWNS = frozenset(
+    w.capitalize()
+    for w in (*MONTHS, *WEEKDAYS, "today", "yesterday", "he", "she", "they", "we", "meanwhile")
+) | frozenset(("War", "Wars", "Battle", "Conflict", "Invasion", "Occupation", "Mission"))
+_NAME_TAIL = re.compile(
+    r"[A-Z][\w'’-]*\s+(?:da|de|do|dos|das|del|della|di|du|la|le|el|al|bin|ibn|von|van|of)\s+$"
+)
+
+
+def _unlisted_towns(
+    sent: str, start: int, actors: list[ActorMention], places: list[PlaceMention]
+) -> None:
+    """Add a town named right before its country when no name is known there."""
+    stop = _facility_stopwords() | _NOT_TOWNS
+    for pm in list(places):
+        if not pm.entries or pm.entries[0].kind != "country":
+            continue
+        if not _COUNTRY_CLOSES.match(sent, pm.end - start):
+            continue
+        m = _NAME_BEFORE_COUNTRY.search(sent, max(0, pm.start - start - 60), pm.start - start)
+        if m is None:
+            continue
+        words = m.group("name").split()
+        while words and words[0] in stop:
+            words = words[1:]
+        if not words:
+            continue
+        name = " ".join(words)
+        country = pm.entries[0].country
+        s0 = start + m.end("name") - len(name)
+        e0 = start + m.end("name")
+        if _NAME_TAIL.search(sent, max(0, s0 - start - 30), s0 - start):
+            continue  # "Mocimboa da Praia": the end of a longer name
+        if any(x.start < e0 and s0 < x.end for x in actors):
+            continue
+        overlap = [x for x in places if x.start < e0 and s0 < x.end]
+        if any(e.country == country for x in overlap for e in x.entries):
+            continue  # a known place of that country
+        for x in overlap:
+            places.remove(x)  # "Zawiyat Qasr, Libya" is not Al Qasr in Jordan
+        entry = PlaceEntry(name=name, kind="city", country=country)
+        places.append(PlaceMention(s0, e0, [entry], name, hint="city"))
 
 
 @lru_cache(maxsize=1)

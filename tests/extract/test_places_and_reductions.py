@@ -750,3 +750,25 @@ def test_troops_that_will_remain_need_not_be_named_again() -> None:
         "2009-06-01",
     )
     assert [e["remaining_troops"] for e in events] == [5000], _where(events)
+
+
+@pytest.mark.parametrize(
+    "text", ["Rebels seized Zawiyat Qasr, Libya.", "Rebels seized Zawiyat Qasr in Libya."]
+)
+def test_a_town_the_gazetteer_lacks_is_placed_by_its_country(text: str) -> None:
+    events = _events(text, "2011-03-01")
+    assert [(e["location"]["name"], e["location"]["country"]) for e in events] == [
+        ("Zawiyat Qasr", "LBY")
+    ], _where(events)
+
+
+def test_a_country_qualifying_a_noun_places_no_town() -> None:
+    events = _events("Meanwhile, Ukraine forces retook Izium.", "2022-09-10")
+    assert [e["location"]["name"] for e in events] == ["Izium"], _where(events)
+
+
+def test_a_war_named_with_its_country_is_no_town() -> None:
+    events = _events(
+        "Some 30,000 U.S. troops will be withdrawn from the War in Afghanistan.", "2011-06-22"
+    )
+    assert [e["location"]["name"] for e in events] == ["Afghanistan"], _where(events)
