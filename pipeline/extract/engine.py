@@ -52,11 +52,7 @@ def P() -> dict[str, re.Pattern[str]]:
         r"|(?P<hp>" + lx["hold_passive_by"] + r")"
         r"|(?P<gn>" + lx["gain_nominal"] + r")"
         r"|(?P<ga>" + lx["gain_active"] + r")"
-        r"|(?P<ha>(?:to |in |retains? |retained |maintains? |maintained |keeps? |kept |has |have "
-        r"|had )(?:full |firm |effective )?control(?:s|led|ling)?(?: (?:of|over))?"
-        r"|controls|controlled|controlling|control|holds|holding|still hold|"
-        + lx["hold_adjectival"]
-        + ")"
+        r"|(?P<ha>" + lx["hold_active"] + "|" + lx["hold_adjectival"] + ")"
         r"|(?P<ct>" + lx["contest_triggers"] + r")"
         r"|(?P<gb>" + lx["gain_bare"] + r")"
         r"|(?P<gl>" + lx["loss_to"] + r")"
@@ -493,6 +489,13 @@ def _resolve_actor(ctx: Ctx, am: ActorMention) -> ActorEntry | None:
                 else (k.actor_by_code.get(k.unnamed_insurgent or ""))
             )
             return ctx.insurgent_cache[am.start]
+        if "rebel" in ctx.low[am.start : am.end]:
+            # "rebels" is what the press calls the theatre's insurgency (the Houthis in Yemen,
+            # where al-Qaeda's are "militants"), whoever else the story names
+            ins = _theatre_insurgent(ctx, unnamed=False) if ctx.in_theatre else None
+            if ins is not None:
+                ctx.insurgent_cache[am.start] = ins
+                return ins
         # the armed group named most so far (the latest on a tie): "the militants" of a story
         # about al-Qaeda stay al-Qaeda when the Houthis are named once in between
         seen: dict[str, tuple[int, int, ActorMention]] = {}

@@ -772,3 +772,20 @@ def test_a_war_named_with_its_country_is_no_town() -> None:
         "Some 30,000 U.S. troops will be withdrawn from the War in Afghanistan.", "2011-06-22"
     )
     assert [e["location"]["name"] for e in events] == ["Afghanistan"], _where(events)
+
+
+def test_rebels_are_the_theatres_insurgency_whoever_else_is_named() -> None:
+    events = _events(
+        "Al-Qaeda militants attacked Mukalla in Yemen. Al-Qaeda also freed prisoners. "
+        "Meanwhile rebels captured the port of Hodeidah.",
+        "2015-04-10",
+    )
+    assert ("HOUTHIS", "port of Hodeidah") in [
+        (e["actor"]["code"], e["location"]["name"]) for e in events
+    ], _where(events)
+
+
+def test_ruling_most_of_a_country_is_holding_it_and_a_court_ruling_is_not() -> None:
+    events = _events("The Houthis, who rule most of Yemen, rejected the plan.", "2016-01-10")
+    assert [(e["location"]["name"], e["change"]) for e in events] == [("Yemen", "hold")]
+    assert _events("A court ruled that the seizure of Kabul was unlawful.") == []
