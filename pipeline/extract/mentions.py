@@ -107,7 +107,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         ),
         # "U.S.-backed forces": the side a backer's support names in a theatre and period
         "backed_forces": re.compile(
-            r"(?<![\w.'’-])(?P<backer>[A-Z][\w.]*?)-(?:backed|supported)\s+"
+            r"(?<![\w.'’-])(?P<backer>[A-Z][\w.]*?)-(?:backed|supported|allied)\s+"
             r"(?:[\w-]+\s+){0,2}?(?:" + lx["backed_heads"] + r")\b"
         ),
         # "al-Anad air base", "Qayara airfield": a facility with a name the gazetteer lacks

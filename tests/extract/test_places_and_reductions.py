@@ -621,6 +621,11 @@ def test_backed_forces_are_whom_the_backer_backs_in_the_theatre_then(
     assert [(e["actor"]["code"], e["location"]["name"]) for e in events] == [(code, "Tabqa")]
 
 
+def test_allied_forces_are_read_as_backed_ones() -> None:
+    events = _events("U.S.-allied forces captured the Syrian town of Tabqa.", "2017-05-10")
+    assert [e["actor"]["code"] for e in events] == ["SDF"], _where(events)
+
+
 def test_backed_forces_named_by_their_nation_are_that_nations_forces() -> None:
     events = _events("U.S.-backed Iraqi forces retook the city of Hit.", "2016-04-14")
     assert [e["actor"]["code"] for e in events] == ["IRQ-FORCES"], _where(events)
