@@ -801,6 +801,15 @@ _SOURCE_NOUN = re.compile(
     r"\b(?:reports?|sources?|residents|witnesses|media|observers|analysts|villagers|locals"
     r"|monitors|journalists|accounts)\s+(?:\w+\s+)?$"
 )
+# "according to a photo showing ...", "footage of ...": the people shown do not speak
+_SHOWN_BY = re.compile(
+    r"\b(?:photos?|photographs?|pictures?|images?|videos?|footage|satellite|maps?|posts?)\b"
+)
+# "claimed responsibility", "claimed the attack": a deed, not ground (lower-cased text)
+_CLAIMED_DEED = re.compile(
+    r"\s+(?:(?:the|a|an|this|that)\s+)?(?:responsibility|credit|(?:[\w-]+\s+)?(?:attacks?"
+    r"|bombings?|killings?|assaults?|strikes?|shootings?|kidnappings?|massacres?|raids?))\b"
+)
 _ACCORDING_INDEF = re.compile(r"according to\s+(?:a|an|one|some)\b", re.IGNORECASE)
 
 
@@ -826,6 +835,8 @@ def _speaker(ctx: Ctx, si: int) -> tuple[ActorEntry | None, bool, bool, bool, bo
         if word == "according to":
             after = [x for x in ctx.actors[si] if vs < x.start <= vs + 80]
             cand = after[0] if after else None
+            if cand is not None and _SHOWN_BY.search(low, vs, cand.start):
+                cand = None  # "according to a photo showing Ukrainian soldiers": no speaker
             seg = low[vs : vs + 80]
             definite = not _ACCORDING_INDEF.match(seg)
         else:
@@ -844,6 +855,8 @@ def _speaker(ctx: Ctx, si: int) -> tuple[ActorEntry | None, bool, bool, bool, bo
             )
             break
     for m in lp["claimv"].finditer(sent):
+        if _CLAIMED_DEED.match(sent, m.end()):
+            continue  # "has claimed the attack": a deed owned, not ground claimed
         before = [x for x in ctx.actors[si] if a + m.start() - 40 <= x.end <= a + m.start()]
         if before:
             sp = _resolve_actor(ctx, before[-1])

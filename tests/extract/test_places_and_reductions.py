@@ -794,3 +794,21 @@ def test_ruling_most_of_a_country_is_holding_it_and_a_court_ruling_is_not() -> N
     events = _events("The Houthis, who rule most of Yemen, rejected the plan.", "2016-01-10")
     assert [(e["location"]["name"], e["change"]) for e in events] == [("Yemen", "hold")]
     assert _events("A court ruled that the seizure of Kabul was unlawful.") == []
+
+
+def test_people_shown_in_a_photo_are_no_speaker() -> None:
+    events = _events(
+        "Ukrainian troops have reached Izium, according to a video showing Ukrainian soldiers "
+        "raising a flag.",
+        "2022-09-10",
+    )
+    assert [e["claim_status"] for e in events] == ["reported"], _where(events)
+
+
+def test_a_group_claiming_an_attack_claims_no_ground() -> None:
+    events = _events(
+        "Al-Shabaab, which holds territory in southern Somalia and has claimed the attack, "
+        "said nothing more.",
+        "2019-01-16",
+    )
+    assert [e["claim_status"] for e in events] == ["reported"], _where(events)
