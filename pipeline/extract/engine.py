@@ -136,7 +136,7 @@ def P() -> dict[str, re.Pattern[str]]:
         "vague": c(
             r"\b(?:(?:" + lx["vague_quantifiers"] + r")\s+){0,2}"
             r"(?:(?:" + lx["vague_modifiers"] + r")\s+){0,2}"
-            r"(?P<head>" + lx["vague_heads"] + r")\b"
+            r"(?P<head>" + lx["facility_nouns"] + "|" + lx["vague_heads"] + r")\b"
         ),
         "anchor_region": c(
             r"\s+(?:in\s+)?(?:the\s+)?(?:provinces?|districts?|areas?)?\s*(?:"
@@ -1132,13 +1132,21 @@ def _scope(ctx: Ctx, cs: int, t0: int, t1: int, pos: int) -> str | None:
     return None
 
 
-_FACILITY_NOUNS = r"bases?|outposts?|garrisons?|barracks|airbase|airfields?|airports?"
-_BASE_HEAD = re.compile(_FACILITY_NOUNS)
-# "an army base in Helmand province": the province only locates the facility taken
-_FACILITY_LOCATIVE = re.compile(
-    r"\b(?:" + _FACILITY_NOUNS + r")\s+(?:in|near|outside|(?:north|south|east|west)(?:east|west)?"
-    r"\s+of)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}$"
-)
+@lru_cache(maxsize=1)
+def _base_head() -> re.Pattern[str]:
+    """An unnamed facility's head noun (lexicon `facility_nouns`): "base", "airfield"."""
+    return re.compile(knowledge().lexicon["facility_nouns"])
+
+
+@lru_cache(maxsize=1)
+def _facility_locative() -> re.Pattern[str]:
+    """ "an army base in Helmand province": the province only locates the facility taken."""
+    return re.compile(
+        r"\b(?:" + knowledge().lexicon["facility_nouns"] + r")\s+(?:in|near|outside"
+        r"|(?:north|south|east|west)(?:east|west)?\s+of)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}$"
+    )
+
+
 _SIDE_GAP = re.compile(
     r"\s*(?:(?:fighters|forces|troops|militants|rebels|soldiers)\s+)?(?:now\s+)?"
 )
@@ -1190,7 +1198,7 @@ def _places_in(
         if (
             territorial
             and pm.hint not in ("base", "border_crossing")
-            and _FACILITY_LOCATIVE.search(low, max(lo, pm.start - 50), pm.start)
+            and _facility_locative().search(low, max(lo, pm.start - 50), pm.start)
         ):
             continue  # "a base in Helmand province": the facility, not the province, is taken
         res = _resolve_place(ctx, pm, si)
@@ -1312,7 +1320,7 @@ def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int,
                 # "villages south of Lysychansk" lie in the anchor's country
                 res = _resolve_place(ctx, after[0], si)
                 iso = res[0].country if res is not None and res[0].country else ctx.host
-                vk = "base" if _BASE_HEAD.fullmatch(head) else "region"
+                vk = "base" if _base_head().fullmatch(head) else "region"
                 out.append((Place(name=name[:300], kind=vk, country=iso), m.start(), False))
                 pos = max(pos, after[0].end)
                 continue
@@ -1355,7 +1363,7 @@ def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int,
             if ref is not None:
                 out.append((ref, m.start(), True))
             continue
-        if _BASE_HEAD.fullmatch(head):
+        if _base_head().fullmatch(head):
             kind = "base"  # "an army base", "the airport": a facility the text does not name
         elif head.startswith("district"):
             kind = "district"
