@@ -96,6 +96,12 @@ def P() -> dict[str, re.Pattern[str]]:
         "leave_noun": c(r"\b(?:" + lx["leave_noun_before"] + r")\s+$"),
         "hedge": c(r"\b(?:" + lx["hedges"] + r")\b"),
         "claimv": c(r"\b(?:" + lx["claim_verbs"] + r")\b"),
+        # "according to a photo showing ...": the people shown do not speak
+        "shown_by": c(r"\b(?:" + lx["visual_sources"] + r")\b"),
+        # "claimed responsibility", "claimed the attack": a deed, not ground
+        "claimed_deed": c(
+            r"\s+(?:(?:the|a|an|this|that)\s+)?(?:[\w-]+\s+)?(?:" + lx["claimed_deeds"] + r")\b"
+        ),
         "confirm": c(r"\b(?:" + lx["confirm_cues"] + r")\b"),
         "say": c(r"\b(?:" + lx["say_verbs"] + r")\b"),
         "causal": c(r"\b(?:" + lx["causal_cues"] + r")\b"),
@@ -801,15 +807,6 @@ _SOURCE_NOUN = re.compile(
     r"\b(?:reports?|sources?|residents|witnesses|media|observers|analysts|villagers|locals"
     r"|monitors|journalists|accounts)\s+(?:\w+\s+)?$"
 )
-# "according to a photo showing ...", "footage of ...": the people shown do not speak
-_SHOWN_BY = re.compile(
-    r"\b(?:photos?|photographs?|pictures?|images?|videos?|footage|satellite|maps?|posts?)\b"
-)
-# "claimed responsibility", "claimed the attack": a deed, not ground (lower-cased text)
-_CLAIMED_DEED = re.compile(
-    r"\s+(?:(?:the|a|an|this|that)\s+)?(?:responsibility|credit|(?:[\w-]+\s+)?(?:attacks?"
-    r"|bombings?|killings?|assaults?|strikes?|shootings?|kidnappings?|massacres?|raids?))\b"
-)
 _ACCORDING_INDEF = re.compile(r"according to\s+(?:a|an|one|some)\b", re.IGNORECASE)
 
 
@@ -835,7 +832,7 @@ def _speaker(ctx: Ctx, si: int) -> tuple[ActorEntry | None, bool, bool, bool, bo
         if word == "according to":
             after = [x for x in ctx.actors[si] if vs < x.start <= vs + 80]
             cand = after[0] if after else None
-            if cand is not None and _SHOWN_BY.search(low, vs, cand.start):
+            if cand is not None and lp["shown_by"].search(low, vs, cand.start):
                 cand = None  # "according to a photo showing Ukrainian soldiers": no speaker
             seg = low[vs : vs + 80]
             definite = not _ACCORDING_INDEF.match(seg)
@@ -855,7 +852,7 @@ def _speaker(ctx: Ctx, si: int) -> tuple[ActorEntry | None, bool, bool, bool, bo
             )
             break
     for m in lp["claimv"].finditer(sent):
-        if _CLAIMED_DEED.match(sent, m.end()):
+        if lp["claimed_deed"].match(sent, m.end()):
             continue  # "has claimed the attack": a deed owned, not ground claimed
         before = [x for x in ctx.actors[si] if a + m.start() - 40 <= x.end <= a + m.start()]
         if before:
