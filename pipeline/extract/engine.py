@@ -31,6 +31,12 @@ from schemas import Article, TerritorialControlEvent, WithdrawalEvent
 from schemas.common import CLAIM_STRENGTH, Actor, ClaimStatus, Evidence, Place
 
 STATUS_RANK = {"announced": 0, "ongoing": 1, "completed": 2}
+# shares of territory said in words, as percentages
+FRACTIONS = {
+    "half": 50.0, "a third": 33.0, "one third": 33.0, "one-third": 33.0, "two-thirds": 67.0,
+    "two thirds": 67.0, "a quarter": 25.0, "one quarter": 25.0, "three-quarters": 75.0,
+    "three quarters": 75.0,
+}  # fmt: skip
 KIND_RANK = {
     "border_crossing": 7, "base": 6, "city": 5, "district": 4, "province": 3, "region": 2,
     "territory_share": 1, "country": 0,
@@ -129,8 +135,9 @@ def P() -> dict[str, re.Pattern[str]]:
         ),
         "strong": c(r"-strong"),
         "share": c(
-            r"(?P<num>\d{1,3}(?:\.\d+)?)\s?(?:%|percent|per cent)\s+of\s+(?:the\s+)?"
-            r"(?:(?P<adj>[A-Z]\w+)\s+)?(?:territory|country|land|districts)",
+            r"(?:(?P<num>\d{1,3}(?:\.\d+)?)\s?(?:%|percent|per cent)|(?P<frac>"
+            + "|".join(FRACTIONS)
+            + r"))\s+of\s+(?:the\s+)?(?:(?P<adj>[A-Z]\w+)\s+)?(?:territory|country|land|districts)",
             0,
         ),
         "count": c(
@@ -1163,8 +1170,15 @@ def _side_right_before(ctx: Ctx, si: int, m: re.Match[str]) -> bool:
 
 _VERB_OBJECT_AFTER = re.compile(
     r"\s+(?:the|most|much|all|large|parts|about|nearly|some|around|roughly|almost|half|"
-    r"more than|\d)"
+    r"more than|\d|a third|a quarter|one|two|three)"
 )
+
+
+def _share_value(m: re.Match[str]) -> float:
+    """The percentage a share match states ("40%", "half", "two-thirds")."""
+    return float(m.group("num")) if m.group("num") else FRACTIONS[m.group("frac").lower()]
+
+
 _SHARE_BEFORE = re.compile(
     r"(\d{1,3}(?:\.\d+)?)\s?(?:%|percent|per cent)\s+of\s+(?:the\s+)?(?:[\w'’-]+\s+)?$"
 )
@@ -2402,7 +2416,7 @@ def _territorial(
     count = None
     sm2 = p["share"].search(body, a, b)
     if share is None and sm2 and any(x[0].kind == "territory_share" for x in places):
-        share = float(sm2.group("num"))
+        share = _share_value(sm2)
     count = _place_count(ctx, si)
     claim, claimant = _claim(ctx, si, actor, counter, "territorial_control", t1)
     dates = _dates_for(ctx, a, b)
@@ -2670,12 +2684,14 @@ def assemble(
                     c.counter = w.actor
                     break
     # vague places are dropped when the same actor has a concrete place in the same sentence
-    concrete_sents = {(c.sent_idx, c.actor.code) for c in tc if not c.vague and c.actor}
+    concrete_sents = {
+        (c.sent_idx, c.actor.code, c.change) for c in tc if not c.vague and c.actor
+    }  # of the same change: "who control more territory, assaulted Kunduz" keeps both
     tgroups: dict[tuple[str, str], Cand] = {}
     torder: list[tuple[str, str]] = []
     for c in tc:
         assert c.actor is not None
-        if c.vague and (c.sent_idx, c.actor.code) in concrete_sents:
+        if c.vague and (c.sent_idx, c.actor.code, c.change) in concrete_sents:
             continue
         key = (c.actor.code, _loc_key(c.place))
         if c.place and c.place.kind == "region":

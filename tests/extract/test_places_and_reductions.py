@@ -812,3 +812,28 @@ def test_a_group_claiming_an_attack_claims_no_ground() -> None:
         "2019-01-16",
     )
     assert [e["claim_status"] for e in events] == ["reported"], _where(events)
+
+
+def test_a_vague_hold_stays_beside_a_concrete_contest() -> None:
+    events = _events(
+        "Taliban fighters, who now control more territory than ever, launched assaults on "
+        "the city of Kunduz on Monday."
+    )
+    assert {e["change"] for e in events} == {"hold", "contest"}, _where(events)
+
+
+@pytest.mark.parametrize(
+    ("text", "share"),
+    [
+        ("The Taliban hold sway over about half of the country.", 50.0),
+        ("The Taliban control two-thirds of the country.", 67.0),
+    ],
+)
+def test_a_share_said_in_words_is_a_percentage(text: str, share: float) -> None:
+    events = _events(text, "2019-11-28")
+    assert [e["territory_share_percent"] for e in events] == [share], _where(events)
+
+
+def test_forces_in_charge_of_a_province_hold_it() -> None:
+    events = _events("Afghan forces are now firmly in charge of Uruzgan province.", "2013-06-18")
+    assert [(e["location"]["name"], e["change"]) for e in events] == [("Uruzgan", "hold")]
