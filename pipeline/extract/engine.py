@@ -2025,6 +2025,12 @@ def _may_name_place(ctx: Ctx, m: re.Match[str]) -> bool:
     return _PLACE_AHEAD.search(ctx.body, m.end(), m.end() + 80) is not None
 
 
+_VAGUE_OBJECT_LEAD = re.compile(
+    r"\s+(?:(?:the|a|an|some|several|many|most|much|all|parts|part|large|of|more|dozens"
+    r"|\d+|two|three|four|five|six|seven|eight|nine|ten)\s+)*"
+)
+
+
 def _place_is_object(ctx: Ctx, si: int, t0: int, t1: int) -> bool:
     """The parse's object of the verb at t0 names a place, and nothing but modifiers precede it."""
     roles = _roles(ctx, si, t0)
@@ -2038,7 +2044,14 @@ def _place_is_object(ctx: Ctx, si: int, t0: int, t1: int) -> bool:
             return bool(_OBJECT_LEAD.fullmatch(lead)) and not re.search(
                 r"\b(?:in|at|of|from|to|on|near|for|with|by)\b", bare
             )
-    return False
+    # "took several villages south of Mosul", "taking much of the region around the city":
+    # an unnamed place that opens the object
+    vague = ctx.lp["vague"].search(ctx.low, p0, p1)
+    return (
+        vague is not None
+        and t1 <= p0
+        and _VAGUE_OBJECT_LEAD.fullmatch(ctx.low, t1, vague.start()) is not None
+    )
 
 
 # "had been held by", "had controlled": a hold before the story's time

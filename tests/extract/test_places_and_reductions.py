@@ -837,3 +837,11 @@ def test_a_share_said_in_words_is_a_percentage(text: str, share: float) -> None:
 def test_forces_in_charge_of_a_province_hold_it() -> None:
     events = _events("Afghan forces are now firmly in charge of Uruzgan province.", "2013-06-18")
     assert [(e["location"]["name"], e["change"]) for e in events] == [("Uruzgan", "hold")]
+
+
+def test_a_bare_take_of_unnamed_villages_is_a_gain() -> None:
+    events = _events(
+        "Iraqi troops took several villages west of Kirkuk on Monday.", "2016-10-20"
+    )
+    assert [(e["location"]["kind"], e["change"]) for e in events] == [("region", "gain")]
+    assert _events("It took several days for the convoy to reach the villages.") == []
