@@ -2336,15 +2336,10 @@ def _territorial(
         if before:
             actor = conflict_party(before[-1])
         if lp["pronoun_it"].match(low, t1):
+            # "seized it" is a town or a base taken, never a whole country named before ("took
+            # a hotel in Burkina Faso from fighters who seized it"; "Israel ... held it")
             prev = _previous_place(ctx, si, t0)
-            places = [(prev, t1, True)] if prev else []
-            if (
-                prev is not None
-                and actor is not None
-                and prev.kind == "country"
-                and prev.country == _side(actor.code)
-            ):
-                places = []  # "Israel took the site ... and held it": not Israel itself
+            places = [(prev, t1, True)] if prev and prev.kind != "country" else []
         else:
             if kind == "contest":
                 obj_hi = ce

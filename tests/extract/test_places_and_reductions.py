@@ -840,8 +840,19 @@ def test_forces_in_charge_of_a_province_hold_it() -> None:
 
 
 def test_a_bare_take_of_unnamed_villages_is_a_gain() -> None:
-    events = _events(
-        "Iraqi troops took several villages west of Kirkuk on Monday.", "2016-10-20"
-    )
+    events = _events("Iraqi troops took several villages west of Kirkuk on Monday.", "2016-10-20")
     assert [(e["location"]["kind"], e["change"]) for e in events] == [("region", "gain")]
     assert _events("It took several days for the convoy to reach the villages.") == []
+
+
+def test_a_building_retaken_in_a_capital_is_not_the_capital_or_the_country() -> None:
+    events = _events(
+        "Soldiers in Mali retook a hotel in the capital from gunmen who had seized it.",
+        "2015-11-20",
+    )
+    assert events == [], _where(events)
+
+
+def test_it_taken_after_a_named_town_is_that_town() -> None:
+    events = _events("The Taliban captured Kunduz on Monday and held it for two weeks.")
+    assert {e["location"]["name"] for e in events} == {"Kunduz"}, _where(events)
