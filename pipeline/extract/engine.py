@@ -1914,7 +1914,7 @@ def _withdrawal(
     lpre = low[max(cs, t0 - 60) : t0]
     lpost = low[t1 : min(ce, t1 + 40)]
     ongoing = lp["ongoing"].search(lpre)
-    if ongoing and low[max(cs, ongoing.start() - 3) : ongoing.start()] == "to ":
+    if ongoing and re.search(r"\bto\s+$", lpre[: ongoing.start()]):
         ongoing = None  # "sets the stage for Trump to begin withdrawing": not yet begun
     if ongoing or _UNDERWAY.search(post) or percent is not None:
         status = "ongoing"

@@ -856,3 +856,18 @@ def test_a_building_retaken_in_a_capital_is_not_the_capital_or_the_country() -> 
 def test_it_taken_after_a_named_town_is_that_town() -> None:
     events = _events("The Taliban captured Kunduz on Monday and held it for two weeks.")
     assert {e["location"]["name"] for e in events} == {"Kunduz"}, _where(events)
+
+
+def test_a_withdrawal_nato_began_is_ongoing() -> None:
+    # the "to begin" check once read the end of "NATO" as the word "to"
+    events = _events("NATO began withdrawing troops from Afghanistan.", "2013-06-18")
+    assert [e["status"] for e in events] == ["ongoing"], _where(events)
+
+
+def test_the_question_of_a_withdrawal_is_no_withdrawal() -> None:
+    events = _events(
+        "Talks stall until the question of withdrawal of foreign forces from Afghanistan is "
+        "settled, the Taliban said.",
+        "2019-01-26",
+    )
+    assert events == [], _where(events)
