@@ -105,6 +105,14 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             r"(?P<more>(?:,\s+(?:and\s+)?" + _NAME + r"|\s+and\s+" + _NAME + r"){0,6})"
             r"\s+(?P<word>" + lx["settlement_after_words"] + r")\b"
         ),
+        # "Bulo Burde is now under the control of ...": a town the gazetteer may not list,
+        # named as the subject of its control
+        "controlled_subject": re.compile(
+            r"(?<![\w'’-])(?P<name>" + _NAME + r")\s+(?:is|was|has been|had been|remains"
+            r"|remained)\s+(?:now\s+|still\s+|firmly\s+)?(?:under\s+(?:the\s+)?(?:full\s+|firm\s+)?"
+            r"control\s+of|in\s+the\s+hands\s+of|(?:held|controlled|captured|seized|taken|"
+            r"retaken|recaptured|liberated|overrun)\s+by)\b"
+        ),
         # "U.S.-backed forces": the side a backer's support names in a theatre and period
         "backed_forces": re.compile(
             r"(?<![\w.'’-])(?P<backer>[A-Z][\w.]*?)-(?:backed|supported|allied)\s+"
@@ -342,9 +350,14 @@ def complete_scan(
         actors.append(ActorMention(s0, e0, None, "backed", backers[0].code))
     actors.sort(key=lambda x: x.start)
     not_a_name = _facility_stopwords()
-    named = [*pats["settlement_of"].finditer(sent), *pats["settlement_after"].finditer(sent)]
+    named = [
+        *pats["settlement_of"].finditer(sent),
+        *pats["settlement_after"].finditer(sent),
+        *pats["controlled_subject"].finditer(sent),
+    ]
     for m in named:
-        kind = "district" if m.group("word").startswith("district") else "city"
+        word = m.groupdict().get("word") or "city"
+        kind = "district" if word.startswith("district") else "city"
         n0 = m.start("name")
         first_word = m.group("name").split()[0]
         if first_word in not_a_name:
@@ -352,7 +365,7 @@ def complete_scan(
                 continue  # "Christian villages", "The village": no name
             n0 += len(first_word) + 1  # "In Ajhala village"
         names = [(n0, m.end("name"))]
-        if m.group("more") and m.group("word").endswith("s"):
+        if m.groupdict().get("more") and word.endswith("s"):
             for nm in _LIST_NAME.finditer(sent, m.start("more"), m.end("more")):
                 names.append((nm.start(), nm.end()))
         for n0, n1 in names:

@@ -871,3 +871,13 @@ def test_the_question_of_a_withdrawal_is_no_withdrawal() -> None:
         "2019-01-26",
     )
     assert events == [], _where(events)
+
+
+def test_a_town_named_as_under_someones_control_is_a_place() -> None:
+    events = _events(
+        "Bardale is now under the control of government forces, a Somali commander said.",
+        "2012-05-10",
+    )
+    assert [(e["location"]["name"], e["location"]["country"]) for e in events] == [
+        ("Bardale", "SOM")
+    ], _where(events)
