@@ -1591,6 +1591,11 @@ _FROM_LIST = re.compile(
 )
 
 
+_OWN_FORCES = re.compile(
+    r"(?:its|their|his|her)\s+(?:[\w-]+\s+)?(?:forces|troops|soldiers|units|fighters|army)\b"
+)
+
+
 def _named_as_left(ctx: Ctx, si: int, t1: int, pos: int) -> bool:
     """Is the place at `pos` what the withdrawal trigger ending at `t1` leaves: after "from"
     or "out of" (or later in its list), or right after the verb ("leave Kabul")?"""
@@ -1757,6 +1762,14 @@ def _withdrawal(
         if parsed:
             # "coalition troops and Afghan police will withdraw": the foreign side leaves
             chosen = next((x for x in parsed if usable(x)), parsed[0])
+        elif roles.agent is not None and _OWN_FORCES.match(low, roles.agent[0]):
+            # "Ukraine's military said its forces had withdrawn": the side named before
+            owners = [
+                x
+                for x in mentions
+                if a <= x.start < roles.agent[0] and (usable(x) or _local_withdrawer(ctx, x))
+            ]
+            chosen = owners[-1] if owners else None
     if chosen is None and gname == "wn":
         of = re.match(r"\s+of\s+", body[t1 : t1 + 6])
         if of:

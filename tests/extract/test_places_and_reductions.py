@@ -881,3 +881,10 @@ def test_a_town_named_as_under_someones_control_is_a_place() -> None:
     assert [(e["location"]["name"], e["location"]["country"]) for e in events] == [
         ("Bardale", "SOM")
     ], _where(events)
+
+
+def test_its_forces_are_the_forces_of_the_side_named_before() -> None:
+    events = _events("Ukraine's military said its forces had withdrawn from Sievierodonetsk.")
+    assert [(e["actor"]["code"], e["location"]["name"]) for e in events] == [
+        ("UKR-FORCES", "Sievierodonetsk")
+    ], _where(events)
