@@ -31,7 +31,12 @@ _YEAR = r"(?:19[5-9]\d|20[0-4]\d)"
 _DATE = re.compile(
     r"\b(?=[0-9]|[ADFJMNOSTWY][a-z]|the\s|end\s|early|late|mid|next|last|this|coming|today"
     r"|tonight|tomorrow|yesterday|spring|summer|autumn|fall|winter|northern|southern|within"
-    r"|over\s|in\s|[Ww]ithin|[Oo]ver\s|[Ii]n\s)(?:"
+    r"|over\s|in\s|[Ww]ithin|[Oo]ver\s|[Ii]n\s|an?\s|[Aa]n?\s|one|two|three|four|five|six|seven"
+    r"|eight|nine|ten|[Oo]ne|[Tt]wo|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix)(?:"
+    # "two weeks ago", "a month ago": back from the reference day
+    r"(?P<n14>\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|[Aa]n?|[Oo]ne|[Tt]wo"
+    r"|[Tt]hree|[Ff]our|[Ff]ive|[Ss]ix)\s+(?P<unit14>days?|weeks?|months?|years?)\s+ago\b"
+    r"|"
     # "within 60 days", "over the next two months": a span ahead, whose end is a deadline
     r"(?:[Ww]ithin\s+(?:the\s+)?(?:(?:next|coming)\s+)?|(?:[Oo]ver|[Ii]n)\s+the\s+(?:next|coming)\s+)"
     r"(?P<n13>\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|twelve|eighteen)"
@@ -62,6 +67,7 @@ _MONTH_PREP = re.compile(r"\b(?:in|by|since|until|of|during|from|early|late|mid)
 _DEADLINE_AFTER = re.compile(
     r"\s+(?:\w+\s+){0,1}(?:deadline|target date|date|timeline)\b", re.IGNORECASE
 )
+_OPEN_ENDED = re.compile(r"\b(?:more than|over|at least|upwards of)\s+$", re.IGNORECASE)
 _NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "twelve": 12, "eighteen": 18,
@@ -149,6 +155,21 @@ def find_dates(
                 else:
                     precision = "year"
                     value = date(ref.year + n, 12, 31)
+            elif g["n14"]:
+                if _OPEN_ENDED.search(text, max(0, m.start() - 15), m.start()):
+                    continue  # "more than a week ago": no day
+                word = g["n14"].lower()
+                n = 1 if word in ("a", "an") else _NUMBER_WORDS.get(word, 0) or int(word)
+                unit = g["unit14"].rstrip("s")
+                if unit in ("day", "week"):
+                    value = ref - timedelta(days=n * (7 if unit == "week" else 1))
+                elif unit == "month":
+                    precision = "month"
+                    y, mo = divmod(ref.month - 1 - n, 12)
+                    value = month_end(ref.year + y, mo + 1)
+                else:
+                    precision = "year"
+                    value = date(ref.year - n, 12, 31)
             elif g["iy"]:
                 explicit = True
                 value = _safe_date(int(g["iy"]), int(g["im"]), int(g["id"]))

@@ -95,3 +95,15 @@ def test_a_date_named_as_the_target_is_a_deadline() -> None:
     assert _spans("They kept to the June 30 date for the pullout.", date(2009, 7, 2)) == [
         (date(2009, 6, 30), "day", True)
     ]
+
+
+def test_a_time_ago_counts_back_from_the_reference_day() -> None:
+    ref = date(2015, 3, 20)
+    assert _spans("The group seized the town two weeks ago.", ref) == [
+        (date(2015, 3, 6), "day", False)
+    ]
+    assert _spans("A month ago the army left.", ref) == [(date(2015, 2, 28), "month", False)]
+
+
+def test_an_open_ended_time_ago_is_no_day() -> None:
+    assert _spans("They surrounded it more than a week ago.", date(2015, 3, 20)) == []
