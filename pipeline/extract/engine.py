@@ -2282,6 +2282,8 @@ def _territorial(
             if cs <= x.start < t0
             and conflict_party(x) is not None
             and not lp["led_by"].search(low[max(a, x.start - 30) : x.start])
+            # "al-Qaeda's affiliate in Iraq seized": where the doer is, not who it is
+            and not _LOCATIVE_BEFORE.search(body, max(0, x.start - 12), x.start)
         ]
         if not before:
             before = [x for x in mentions if a <= x.start < t0 and conflict_party(x) is not None]

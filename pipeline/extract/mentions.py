@@ -19,7 +19,8 @@ from pipeline.extract.resources import (
 from pipeline.extract.text import lower_same_length
 
 # Capitalised tokens ("U.S.", "Mazar-i-Sharif", "ANDSF", "Afghanistan's").
-_CAP_TOKEN = re.compile(r"\b[A-Z][\w’'\-‐.]*")
+# a capitalised word, or one behind a lower-case Arabic article ("al-Qaeda", "al-Anbar")
+_CAP_TOKEN = re.compile(r"\b(?:(?:al|el|ad|as|ar|an|at|az)[-‐])?[A-Z][\w’'\-‐.]*")
 _LINKERS = frozenset({"of", "the", "de", "al", "el", "bin", "e", "i", "du", "la"})
 # between the capitalised words of one name: "Sheikh of the", "Hayat Tahrir al-Sham"
 _GAP = re.compile(

@@ -888,3 +888,16 @@ def test_its_forces_are_the_forces_of_the_side_named_before() -> None:
     assert [(e["actor"]["code"], e["location"]["name"]) for e in events] == [
         ("UKR-FORCES", "Sievierodonetsk")
     ], _where(events)
+
+
+def test_a_country_the_doer_is_in_is_not_the_doer() -> None:
+    events = _events(
+        "On Friday al-Qaeda's branch in Yemen seized control of the port of Mukalla.",
+        "2015-04-03",
+    )
+    assert [e["actor"]["code"] for e in events] == ["AQAP"], _where(events)
+
+
+def test_a_name_behind_a_lowercase_article_is_found() -> None:
+    events = _events("Fighters of al-Shabaab seized the town of Bulo Marer.", "2014-03-01")
+    assert [e["actor"]["code"] for e in events] == ["AL-SHABAAB"], _where(events)
