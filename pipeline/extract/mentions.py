@@ -271,6 +271,8 @@ def _lookup_caps(
                         actor, role, b_act = forces, "forces", fa.end()
                 actors.append(ActorMention(base + a, base + b_act, actor, None, role))
                 hit = True
+            if plcs and j == i and raw in _feature_words() and i > 0 and tokens[i - 1][1] == a - 1:
+                plcs = None  # "Guantanamo Bay": the last word of a name, not the Bay region
             if plcs and not pats["feature_after"].match(sent, b):
                 # "the Dnipro river" is a river, not the city of Dnipro
                 places.append(PlaceMention(base + a, base + b, list(plcs), raw))
@@ -499,6 +501,12 @@ def _unlisted_towns(
             places.remove(x)  # "Zawiyat Qasr, Libya" is not Al Qasr in Jordan
         entry = PlaceEntry(name=name, kind="city", country=country)
         places.append(PlaceMention(s0, e0, [entry], name, hint="city"))
+
+
+@lru_cache(maxsize=1)
+def _feature_words() -> frozenset[str]:
+    """Words that end names of seas, bays and valleys ("Guantanamo Bay", "Swat Valley")."""
+    return frozenset(knowledge().lexicon["feature_words"].split("|"))
 
 
 @lru_cache(maxsize=1)

@@ -901,3 +901,10 @@ def test_a_country_the_doer_is_in_is_not_the_doer() -> None:
 def test_a_name_behind_a_lowercase_article_is_found() -> None:
     events = _events("Fighters of al-Shabaab seized the town of Bulo Marer.", "2014-03-01")
     assert [e["actor"]["code"] for e in events] == ["AL-SHABAAB"], _where(events)
+
+
+def test_the_last_word_of_a_bays_name_is_not_a_province() -> None:
+    events = _events("Washington should have taken control of Guantanamo Bay long ago, he said.")
+    assert all(e["location"]["country"] != "SOM" for e in events), _where(events)
+    events = _events("Al-Shabaab fighters seized towns in Bay and Bakool.", "2012-02-01")
+    assert {e["location"]["name"] for e in events} == {"Bay", "Bakool"}, _where(events)
