@@ -153,6 +153,7 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 _PROVINCE_BEFORE = re.compile(
     r"\b(?:regions?|provinces?|oblasts?|governorates?|states) of\s+(?:the\s+)?$"
 )
+_DATELINE_SPAN = 60  # an article's first characters, where "KABUL —" names a place in capitals
 _LIST_NAME = re.compile(r"(?<![\w'’-])" + _NAME)
 _UNIT_PLURALS = r"regions|provinces|oblasts|governorates|states"
 _PLURAL_REGION = re.compile(r"\s(?:" + _UNIT_PLURALS + r")\b")
@@ -271,6 +272,8 @@ def _lookup_caps(
                         actor, role, b_act = forces, "forces", fa.end()
                 actors.append(ActorMention(base + a, base + b_act, actor, None, role))
                 hit = True
+            if plcs and base + a > _DATELINE_SPAN and len(raw) >= 3 and raw.isupper():
+                plcs = None  # "SANA reported": an agency's acronym, not Sana'a (datelines aside)
             if plcs and j == i and raw in _feature_words() and i > 0 and tokens[i - 1][1] == a - 1:
                 plcs = None  # "Guantanamo Bay": the last word of a name, not the Bay region
             if plcs and not pats["feature_after"].match(sent, b):

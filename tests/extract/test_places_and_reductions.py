@@ -908,3 +908,17 @@ def test_the_last_word_of_a_bays_name_is_not_a_province() -> None:
     assert all(e["location"]["country"] != "SOM" for e in events), _where(events)
     events = _events("Al-Shabaab fighters seized towns in Bay and Bakool.", "2012-02-01")
     assert {e["location"]["name"] for e in events} == {"Bay", "Bakool"}, _where(events)
+
+
+def test_an_agency_acronym_is_not_a_city() -> None:
+    events = _events(
+        "Hundreds were evacuated from Homs on Sunday. The state news agency SANA said rebels "
+        "still battle government troops in the city.",
+        "2014-02-09",
+    )
+    assert all(e["location"]["country"] == "SYR" for e in events), _where(events)
+
+
+def test_a_dateline_in_capitals_still_names_its_city() -> None:
+    events = _events("KABUL — The Taliban seized the district of Nad Ali on Monday.")
+    assert [e["location"]["adm1"] for e in events] == ["AF30"], _where(events)
