@@ -24,7 +24,8 @@ _CAP_TOKEN = re.compile(r"\b(?:(?:al|el|ad|as|ar|an|at|az)[-‐])?[A-Z][\w’'\-
 _LINKERS = frozenset({"of", "the", "de", "al", "el", "bin", "e", "i", "du", "la"})
 # between the capitalised words of one name: "Sheikh of the", "Hayat Tahrir al-Sham"
 _GAP = re.compile(
-    r"\s+(?:(?:of|the|de|al|el|bin|e|i|du|la)\s+){0,2}(?:(?:al|el|ad|as|ar|an|at|az|ash)[-‐])?$"
+    r"(?:['’]s)?\s+(?:(?:of|the|de|al|el|bin|e|i|du|la)\s+){0,2}"
+    r"(?:(?:al|el|ad|as|ar|an|at|az|ash)[-‐])?$"
 )
 
 

@@ -922,3 +922,8 @@ def test_an_agency_acronym_is_not_a_city() -> None:
 def test_a_dateline_in_capitals_still_names_its_city() -> None:
     events = _events("KABUL — The Taliban seized the district of Nad Ali on Monday.")
     assert [e["location"]["adm1"] for e in events] == ["AF30"], _where(events)
+
+
+def test_a_name_with_a_possessive_inside_is_one_name() -> None:
+    events = _events("Fighters of the Luhansk People's Republic captured Popasna.", "2022-05-08")
+    assert [e["actor"]["code"] for e in events] == ["LPR"], _where(events)
