@@ -1191,6 +1191,14 @@ _DIRECTION_BEFORE = re.compile(
 _LOCATIVE_BEFORE = re.compile(r"\b(?:in|inside|across|throughout|within|around)\s+(?:the\s+)?$")
 _POWER = re.compile(r"\bpower\b")
 _COUNTRY_POSSESSIVE = re.compile(r"['’]s?\s")
+_SPEAKS_AFTER = re.compile(
+    r"\s+(?:has\s+|had\s+|also\s+)?(?:said|says|announced|claimed|reported|confirmed|denied"
+    r"|stated|insisted)\b"
+)
+_COUNTRY_PART = re.compile(
+    r"['’]s\s+((?:far\s+)?(?:north|south|east|west|north-?east|north-?west|south-?east"
+    r"|south-?west))\b"
+)
 _SHARE_AFTER = re.compile(r"['’]s?\s+(?:\w+\s+)?(?:territory|land|soil)\b")
 
 
@@ -1223,6 +1231,8 @@ def _places_in(
             and not _SHARE_AFTER.match(low, pm.end)
         ):
             continue  # "Iraq's second city", "Yemen's state TV": the country qualifies a noun
+        if kind == "country" and _SPEAKS_AFTER.match(low, pm.end):
+            continue  # "..., Sri Lanka said": the speaker, not a place
         if kind == "country" and territorial:
             before = low[max(lo, pm.start - 30) : pm.start]
             side = _DIRECTION_BEFORE.search(before)
@@ -1347,6 +1357,14 @@ def _vague_places(ctx: Ctx, si: int, lo: int, hi: int) -> list[tuple[Place, int,
                 pos = max(pos, ref_m.end())
                 continue
         if head == "the country" and host is not None:
+            part = _COUNTRY_PART.match(low, m.end())
+            if part:
+                # "in the country's north": a region of the theatre, not all of it
+                name = f"{part.group(1)} of {host.name}"
+                out.append((Place(name=name, kind="region", country=host.country), m.start(), True))
+                continue
+            if _COUNTRY_POSSESSIVE.match(body, m.end()):
+                continue  # "the country's largest province": the country qualifies a noun
             # "the Taliban took over the country": the article's theatre, as a whole
             out.append((_place_from_entry(host, "country"), m.start(), True))
             continue

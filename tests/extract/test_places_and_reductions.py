@@ -927,3 +927,18 @@ def test_a_dateline_in_capitals_still_names_its_city() -> None:
 def test_a_name_with_a_possessive_inside_is_one_name() -> None:
     events = _events("Fighters of the Luhansk People's Republic captured Popasna.", "2022-05-08")
     assert [e["actor"]["code"] for e in events] == ["LPR"], _where(events)
+
+
+def test_the_countrys_north_is_a_region_and_its_largest_province_not_the_country() -> None:
+    events = _events(
+        "Government troops overran two rebel camps in the country's north, Sri Lanka said."
+    )
+    assert [(e["location"]["kind"], e["location"]["country"]) for e in events] == [
+        ("region", "LKA")
+    ], _where(events)
+    events = _events(
+        "Al-Qaeda seized the airport of Mukalla, tightening its hold on the country's largest "
+        "province, Yemeni officials said.",
+        "2015-04-16",
+    )
+    assert all(e["location"]["kind"] != "country" for e in events), _where(events)
