@@ -1474,10 +1474,10 @@ def _capital_of(iso3: str) -> PlaceEntry | None:
 
 
 def _previous_place(
-    ctx: Ctx, si: int, pos: int, kinds: tuple[str, ...] | None = None
+    ctx: Ctx, si: int, pos: int, kinds: tuple[str, ...] | None = None, back: int = 2
 ) -> Place | None:
-    """Nearest concrete place mentioned before `pos` (this or the two previous sentences)."""
-    for j in range(si, max(-1, si - 3), -1):
+    """Nearest concrete place mentioned before `pos` (this or the `back` previous sentences)."""
+    for j in range(si, max(-1, si - back - 1), -1):
         ctx.ensure(j)
         for pm in reversed(ctx.places[j]):
             if pm.start >= pos or pm.anchored or pm.start < ctx.dateline_end:
@@ -1598,7 +1598,9 @@ def _place_left_by_reference(ctx: Ctx, si: int, t0: int, t1: int, ce: int) -> Pl
     ref = _FROM_REFERENCE.match(ctx.low, t1, ce)
     if ref is None:
         return None
-    return _previous_place(ctx, si, t0, _REFERENCE_KINDS[ref.group("word")])
+    kinds = _REFERENCE_KINDS[ref.group("word")]
+    # a story has few bases: "from the base" may point further back than "from the city"
+    return _previous_place(ctx, si, t0, kinds, back=8 if kinds == ("base",) else 2)
 
 
 _LIST_ITEM_GAP = re.compile(r"\s*(?:,|and|or|,\s*and)\s*(?:the\s+)?")

@@ -405,8 +405,8 @@ def complete_scan(
         rel_a = pm.start - start
         rel_b = pm.end - start
         before = low[max(0, rel_a - 40) : rel_a]
-        if rel_before.search(before):
-            pm.anchored = True
+        if rel_before.search(before) or _after_named_facility(body, pm, places):
+            pm.anchored = True  # "near Kabul", "the al-Anad air base in Lahj": where, not what
         crossing = pats["crossing_after"].match(sent, rel_b)
         base = None if crossing else pats["base_after"].match(sent, rel_b)
         facility_before = pats["facility_before"].search(sent[max(0, rel_a - 40) : rel_a])
@@ -505,6 +505,22 @@ def _unlisted_towns(
             places.remove(x)  # "Zawiyat Qasr, Libya" is not Al Qasr in Jordan
         entry = PlaceEntry(name=name, kind="city", country=country)
         places.append(PlaceMention(s0, e0, [entry], name, hint="city"))
+
+
+_IN_GAP = re.compile(r"\s+(?:in|near|outside)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,2}?")
+
+
+def _after_named_facility(body: str, pm: PlaceMention, places: list[PlaceMention]) -> bool:
+    """Does `pm` only say where a named facility just before it is ("the al-Anad air base in
+    Lahj")? Such facilities are named by the text, so they have no country of their own."""
+    return any(
+        q is not pm
+        and q.hint in ("base", "border_crossing")
+        and all(e.country is None for e in q.entries)
+        and 0 <= pm.start - q.end <= 30
+        and _IN_GAP.fullmatch(body, q.end, pm.start) is not None
+        for q in places
+    )
 
 
 @lru_cache(maxsize=1)

@@ -942,3 +942,15 @@ def test_the_countrys_north_is_a_region_and_its_largest_province_not_the_country
         "2015-04-16",
     )
     assert all(e["location"]["kind"] != "country" for e in events), _where(events)
+
+
+def test_the_base_left_is_the_base_named_sentences_before() -> None:
+    events = _events(
+        "U.S. special forces trained Yemeni units at the al-Anad air base in Lahj. "
+        "The base sits near the main road. Clashes spread in the south last week. "
+        "Shops closed in Aden. The U.S. has now evacuated its 100 soldiers from the base.",
+        "2015-03-22",
+    )
+    assert [e["location"]["name"] for e in events if e["event_type"] == "withdrawal"] == [
+        "al-Anad air base"
+    ], _where(events)
