@@ -1616,6 +1616,24 @@ _OWN_FORCES = re.compile(
 )
 
 
+_ALSO_BEFORE = re.compile(r"\balso\s+(?:\w+\s+)?$")
+
+
+def _also_left(ctx: Ctx, si: int, t0: int, out: list[Cand]) -> Place | None:
+    """The place the previous withdrawal (this or the sentence before) left, when this one
+    "also" leaves and names no place of its own."""
+    if not _ALSO_BEFORE.search(ctx.low, max(ctx.sents[si][0], t0 - 20), t0):
+        return None
+    prev = [
+        c
+        for c in out
+        if c.etype == "withdrawal" and si - 1 <= c.sent_idx <= si and c.place is not None
+    ]
+    if not prev or prev[-1].place is None or prev[-1].place.kind == "country":
+        return None
+    return prev[-1].place
+
+
 def _named_as_left(ctx: Ctx, si: int, t1: int, pos: int) -> bool:
     """Is the place at `pos` what the withdrawal trigger ending at `t1` leaves: after "from"
     or "out of" (or later in its list), or right after the verb ("leave Kabul")?"""
@@ -1909,6 +1927,8 @@ def _withdrawal(
         place = _place_from_entry(k.provinces[adm1], "province")
     elif plist:
         place = plist[0][0]
+    elif (also_left := _also_left(ctx, si, t0, out)) is not None:
+        place = also_left  # "Britain also evacuated soldiers": from where the others left
     else:
         # the country left is the article's theatre, unless that is the leaver's own
         # country ("Israel withdrew ...": the next theatre named)

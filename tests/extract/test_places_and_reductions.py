@@ -954,3 +954,15 @@ def test_the_base_left_is_the_base_named_sentences_before() -> None:
     assert [e["location"]["name"] for e in events if e["event_type"] == "withdrawal"] == [
         "al-Anad air base"
     ], _where(events)
+
+
+def test_a_side_that_also_leaves_leaves_the_same_place() -> None:
+    events = _events(
+        "The U.S. has pulled its 300 soldiers out of the Qayara air base in Iraq. France also "
+        "withdrew its soldiers.",
+        "2019-10-20",
+    )
+    assert {(e["actor"]["code"], e["location"]["name"]) for e in events} == {
+        ("USA", "Qayara air base"),
+        ("FRA", "Qayara air base"),
+    }, _where(events)
