@@ -529,6 +529,21 @@ def _resolve_actor(ctx: Ctx, am: ActorMention) -> ActorEntry | None:
             found = _theatre_insurgent(ctx)
         ctx.insurgent_cache[am.start] = found
         return found
+    if am.generic == "anaphor":
+        # "these forces captured Ataq": the side named last before (this or two sentences back)
+        si = bisect_right(ctx.sent_ends, am.start)
+        for j in range(si, max(-1, si - 3), -1):
+            named = [x for x in ctx.actors[j] if x.actor is not None and x.start < am.start]
+            for x in reversed(named):
+                if _LOCATIVE_BEFORE.search(ctx.body, max(0, x.start - 12), x.start):
+                    continue  # "advanced south in Yemen": a place, not a side
+                r = _resolve_actor(ctx, x)
+                if r is not None and (
+                    r.kind in ("armed_group", "state_forces")
+                    or (r.kind == "state" and r.code != ctx.host)
+                ):
+                    return r
+        return None
     if am.generic == "host_forces":
         return k.actor_by_code.get(ctx.theatre.get("forces") or "") if ctx.in_theatre else None
     if am.generic == "backed" and ctx.in_theatre:

@@ -34,7 +34,7 @@ class ActorMention:
     start: int
     end: int
     actor: ActorEntry | None  # None for generic references
-    generic: str | None = None  # insurgent | host_forces | foreign | backed | pronoun
+    generic: str | None = None  # insurgent | host_forces | foreign | backed | anaphor
     role: str = "name"  # for "backed": the backer's actor code
     country: str | None = None  # "Syrian rebels": the country whose rebels a generic names
 
@@ -70,7 +70,9 @@ def _patterns() -> dict[str, re.Pattern[str]]:
         ),
         # unnamed sides: "insurgents", "security forces", "foreign troops" (lexicon data)
         "generic": re.compile(
-            r"\b(?:(?P<ins>"
+            r"\b(?:(?P<ana>"
+            + lx["anaphoric_sides"]
+            + r")|(?P<ins>"
             + lx["generic_insurgents"]
             + r")|(?P<host>"
             + lx["generic_host_forces"]
@@ -315,7 +317,15 @@ def complete_scan(
     # re.IGNORECASE: several times faster.
     low = lower_same_length(sent)
     for m in pats["generic_low"].finditer(low):
-        kind = "insurgent" if m.group("ins") else "host_forces" if m.group("host") else "foreign"
+        kind = (
+            "anaphor"
+            if m.group("ana")
+            else "insurgent"
+            if m.group("ins")
+            else "host_forces"
+            if m.group("host")
+            else "foreign"
+        )
         s0, e0 = start + m.start(), start + m.end()
         if any(a.start <= s0 < a.end for a in actors):
             continue

@@ -966,3 +966,12 @@ def test_a_side_that_also_leaves_leaves_the_same_place() -> None:
         ("USA", "Qayara air base"),
         ("FRA", "Qayara air base"),
     }, _where(events)
+
+
+def test_these_forces_are_the_side_named_before() -> None:
+    events = _events(
+        "Al-Shabaab fighters massed north of the capital in Somalia. On Friday these "
+        "fighters seized the town of Bulo Marer.",
+        "2014-03-01",
+    )
+    assert [e["actor"]["code"] for e in events] == ["AL-SHABAAB"], _where(events)
