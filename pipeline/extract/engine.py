@@ -2326,6 +2326,12 @@ def _territorial(
             return
         actor = conflict_party(by[0])
         places = _places_in(ctx, si, cs, t0, territorial=True) + _vague_places(ctx, si, cs, t0)
+        if len(places) > 1:
+            # "Lysychansk, the last city in Luhansk held by Ukrainian forces": a place after
+            # "in" only locates the one named before it
+            places = [places[0]] + [
+                x for x in places[1:] if not _LOCATIVE_BEFORE.search(body, max(0, x[1] - 12), x[1])
+            ]
         if not places:
             prev = _previous_place(ctx, si, cs)
             if prev is not None and re.match(r"\s*(?:which|that|it)\b", body[cs : cs + 10]):

@@ -975,3 +975,10 @@ def test_these_forces_are_the_side_named_before() -> None:
         "2014-03-01",
     )
     assert [e["actor"]["code"] for e in events] == ["AL-SHABAAB"], _where(events)
+
+
+def test_a_place_after_in_only_locates_the_place_held_before_it() -> None:
+    events = _events(
+        "The battle moved to Bakhmut, the last town in Donetsk held by Ukrainian forces."
+    )
+    assert [e["location"]["name"] for e in events] == ["Bakhmut"], _where(events)
