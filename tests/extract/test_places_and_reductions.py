@@ -982,3 +982,12 @@ def test_a_place_after_in_only_locates_the_place_held_before_it() -> None:
         "The battle moved to Bakhmut, the last town in Donetsk held by Ukrainian forces."
     )
     assert [e["location"]["name"] for e in events] == ["Bakhmut"], _where(events)
+
+
+def test_a_siege_recalled_for_comparison_is_no_contest() -> None:
+    events = _events(
+        "Civilians sheltered in the plant, a scene reminiscent of the siege of Sarajevo's old "
+        "town and of the siege of Mariupol.",
+        "2022-06-20",
+    )
+    assert events == [], _where(events)
