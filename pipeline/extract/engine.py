@@ -2055,7 +2055,8 @@ def _taken_not_ground() -> re.Pattern[str]:
     embassy vehicles" (lexicon `taken_people`, `taken_things`; lower-cased text)."""
     lx = knowledge().lexicon
     return re.compile(
-        r"\s+(?:(?!(?:districts?|provinces?|city|cities|towns?|villages?|regions?|areas?)\b)"
+        r"\s+(?:(?!(?:districts?|provinces?|city|cities|towns?|villages?|regions?|areas?"
+        r"|for|from|with|to|by|of|in|at|on)\b)"
         r"(?:[\w'’-]+|(?:\w\.){2,})\s+){0,3}?(?:"
         + lx["taken_people"]
         + "|"

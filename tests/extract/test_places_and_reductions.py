@@ -991,3 +991,12 @@ def test_a_siege_recalled_for_comparison_is_no_contest() -> None:
         "2022-06-20",
     )
     assert events == [], _where(events)
+
+
+def test_overrunning_forces_is_not_taking_ground() -> None:
+    events = _events(
+        "The militants are overrunning Iraqi forces and marching toward a province on "
+        "Baghdad's doorstep.",
+        "2014-10-12",
+    )
+    assert events == [], _where(events)
