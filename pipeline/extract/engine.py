@@ -2050,12 +2050,6 @@ def _place_count(ctx: Ctx, si: int) -> int | None:
 
 
 @lru_cache(maxsize=1)
-def _thing_head() -> re.Pattern[str]:
-    """One of the lexicon's `taken_things` as a whole word ("ships", "convoy")."""
-    return re.compile(r"(?:" + knowledge().lexicon["taken_things"] + r")")
-
-
-@lru_cache(maxsize=1)
 def _taken_not_ground() -> re.Pattern[str]:
     """People or things right after a gain verb: "captured a senior commander", "seized U.S.
     embassy vehicles" (lexicon `taken_people`, `taken_things`; lower-cased text)."""
@@ -2358,10 +2352,6 @@ def _territorial(
         roles = _roles(ctx, si, t0)
         if roles is not None and (roles.negated or roles.hypothetical):
             return  # "did not capture", "could fall", "threatened to seize", "if X takes"
-        if roles is not None and roles.agent_head is not None and not roles.passive:
-            h0, h1 = roles.agent_head
-            if lp["nonmil"].fullmatch(low, h0, h1) or _thing_head().fullmatch(low, h0, h1):
-                return  # "fuel ships enter Hudaydah", "aid reached the city": no side acts
         parsed = _agent_mentions(
             roles,
             [x for x in mentions if x.start >= cs and conflict_party(x) is not None],

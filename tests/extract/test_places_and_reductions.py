@@ -1000,8 +1000,3 @@ def test_overrunning_forces_is_not_taking_ground() -> None:
         "2014-10-12",
     )
     assert events == [], _where(events)
-
-
-def test_ships_and_convoys_that_enter_a_town_take_nothing() -> None:
-    assert _events("Fuel ships were allowed to enter Hodeidah port in Yemen.", "2022-04-02") == []
-    assert _events("Aid convoys entered Aleppo in Syria on Friday.", "2016-12-20") == []
