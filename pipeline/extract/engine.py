@@ -2056,7 +2056,8 @@ def _taken_not_ground() -> re.Pattern[str]:
     lx = knowledge().lexicon
     return re.compile(
         r"\s+(?:(?!(?:districts?|provinces?|city|cities|towns?|villages?|regions?|areas?"
-        r"|for|from|with|to|by|of|in|at|on)\b)"
+        r"|for|from|with|to|by|of|in|at|on|after|before|as|when|while|and|but|or|then|during"
+        r"|since|until|because|despite|following|amid|which|who|that)\b)"
         r"(?:[\w'’-]+|(?:\w\.){2,})\s+){0,3}?(?:"
         + lx["taken_people"]
         + "|"
@@ -2195,7 +2196,11 @@ def _territorial(
         if not _place_is_object(ctx, si, t0, t1):
             return
         gname = "ga"
-    if gname == "ga" and _taken_not_ground().match(low, t1):
+    taken = _taken_not_ground().match(low, t1) if gname == "ga" else None
+    if taken and not any(
+        t1 <= pm.start < taken.end() and any(e.kind != "country" for e in pm.entries)
+        for pm in ctx.places[si]
+    ):
         return  # "captured a senior member of ...", "seized embassy vehicles": not ground
     mentions = ctx.actors[si]
     nxt = min([s for s in trig_starts if s > t0] + [ce])

@@ -1000,3 +1000,13 @@ def test_overrunning_forces_is_not_taking_ground() -> None:
         "2014-10-12",
     )
     assert events == [], _where(events)
+
+
+def test_a_town_taken_before_forces_are_named_is_still_taken() -> None:
+    events = _events("The Taliban seized Kabul after government forces withdrew.", "2021-08-15")
+    assert ("territorial_control", "TALIBAN", "Kabul", "city", "AFG") in _where(events)
+
+
+def test_a_country_qualifying_the_things_seized_does_not_make_them_ground() -> None:
+    events = _events("Houthi fighters seized U.S. Embassy vehicles in the port city of Aden.")
+    assert not [e for e in events if e["event_type"] == "territorial_control"], _where(events)
