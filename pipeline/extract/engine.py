@@ -1639,14 +1639,11 @@ def _also_left(ctx: Ctx, si: int, t0: int, out: list[Cand]) -> Place | None:
     "also" leaves and names no place of its own."""
     if not _ALSO_BEFORE.search(ctx.low, max(ctx.sents[si][0], t0 - 20), t0):
         return None
-    prev = [
-        c
-        for c in out
-        if c.etype == "withdrawal" and si - 1 <= c.sent_idx <= si and c.place is not None
-    ]
-    if not prev or prev[-1].place is None or prev[-1].place.kind == "country":
-        return None
-    return prev[-1].place
+    prev = next(
+        (c.place for c in reversed(out) if c.etype == "withdrawal" and si - 1 <= c.sent_idx <= si),
+        None,
+    )
+    return prev if prev is not None and prev.kind != "country" else None
 
 
 def _named_as_left(ctx: Ctx, si: int, t1: int, pos: int) -> bool:

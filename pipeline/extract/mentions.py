@@ -486,7 +486,7 @@ def _unlisted_towns(
     sent: str, start: int, actors: list[ActorMention], places: list[PlaceMention]
 ) -> None:
     """Add a town named right before its country when no name is known there."""
-    stop = _facility_stopwords() | _NOT_TOWNS
+    stop = _town_stopwords()
     for pm in list(places):
         if not pm.entries or pm.entries[0].kind != "country":
             continue
@@ -531,6 +531,12 @@ def _after_named_facility(body: str, pm: PlaceMention, places: list[PlaceMention
         and _IN_GAP.fullmatch(body, q.end, pm.start) is not None
         for q in places
     )
+
+
+@lru_cache(maxsize=1)
+def _town_stopwords() -> frozenset[str]:
+    """Capitalised words that never open a town's name (built once, not per sentence)."""
+    return _facility_stopwords() | _NOT_TOWNS
 
 
 @lru_cache(maxsize=1)
